@@ -1,0 +1,103 @@
+# Makefile -- builds callbridge, its simulated phone network and its tests.
+#
+#   make            release build into build/
+#   make check      sanitizer build (ASan+UBSan) into build-asan/, unit
+#                   tests, fuzz smoke run, then the integration suite
+#   make bench      the benchmarks under bench/ (long; not part of check)
+#   make demo       start callbridge + the simulated network on loopback
+#
+# Every subsystem is a directory under src/; its .c files are picked up
+# automatically.  src/simnet/ is a separate program, tests/unit/ another.
+
+VERSION  := 0.1.0
+BUILD    ?= build
+PKGS     := libre librem libsodium
+CC       ?= gcc
+
+WARN     := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
+	    -Wvla -Werror
+DEFS     := -DHAVE_INTTYPES_H -DHAVE_STDBOOL_H -DRELEASE -DUSE_OPENSSL \
+	    -D_GNU_SOURCE -DCB_VERSION=\"$(VERSION)\"
+OPT      ?= -O2 -g
+SAN      ?=
+CFLAGS   += -std=c11 $(OPT) $(WARN) $(DEFS) $(SAN) -Iinclude -Isrc \
+	    $(shell pkg-config --cflags $(PKGS))
+LDLIBS   += $(shell pkg-config --libs $(PKGS)) -lpthread -lm
+LDFLAGS  += $(SAN)
+
+LIB_SRC  := $(sort $(wildcard src/core/*.c src/call/*.c src/sip/*.c \
+	      src/media/*.c src/api/*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+SIM_SRC  := $(sort $(wildcard src/simnet/*.c))
+SIM_OBJ  := $(SIM_SRC:%.c=$(BUILD)/%.o)
+UT_SRC   := $(sort $(wildcard tests/unit/*.c))
+UT_OBJ   := $(UT_SRC:%.c=$(BUILD)/%.o)
+BENCH_SRC:= $(sort $(wildcard bench/*.c))
+BENCH_BIN:= $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+
+BIN      := $(BUILD)/callbridge $(BUILD)/cb-simnet $(BUILD)/unittest \
+	    $(BENCH_BIN)
+
+all: $(BIN)
+
+$(BUILD)/libcb.a: $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/callbridge: $(BUILD)/src/main.o $(BUILD)/libcb.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/cb-simnet: $(SIM_OBJ) $(BUILD)/libcb.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# the one registry of unit tests: every `int test_*(void)` definition
+$(BUILD)/tests/unit/registry.h: $(UT_SRC)
+	@mkdir -p $(dir $@)
+	@sed -n 's/^int \(test_[a-z0-9_]*\)(void)$$/TEST(\1)/p' $^ > $@.tmp
+	@cmp -s $@.tmp $@ || mv $@.tmp $@; rm -f $@.tmp
+
+$(BUILD)/tests/unit/main.o: $(BUILD)/tests/unit/registry.h
+$(BUILD)/tests/unit/main.o: CFLAGS += -I$(BUILD)/tests/unit
+
+$(BUILD)/unittest: $(UT_OBJ) $(BUILD)/libcb.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/bench/%: bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(LIB_OBJ:.o=.d) $(SIM_OBJ:.o=.d) $(UT_OBJ:.o=.d) \
+	 $(BUILD)/src/main.d
+
+# --- tests ---------------------------------------------------------------
+
+ASAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+
+asan:
+	$(MAKE) BUILD=build-asan OPT="-O1 -g" SAN="$(ASAN)" all
+
+fuzz: build-fuzz/fuzz_sip
+build-fuzz/fuzz_sip: tests/fuzz/fuzz_sip.c $(LIB_SRC)
+	@mkdir -p build-fuzz
+	clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined $(DEFS) \
+	    -Iinclude -Isrc $(shell pkg-config --cflags $(PKGS)) -o $@ \
+	    $^ $(LDLIBS)
+
+check: asan fuzz
+	tests/run-all
+
+bench: all
+	bench/run-all
+
+demo: all
+	scripts/demo
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+.PHONY: all asan fuzz check bench demo clean

@@ -1,0 +1,124 @@
+/**
+ * @file cb_core.h  Core services: logging, configuration, identifiers
+ *
+ * The core is what every other subsystem uses and what uses nothing of
+ * theirs.  Logging is one format (logfmt: key=value pairs on one line) with
+ * a level per subsystem; configuration is one flat file of `key value`
+ * lines read through one table (src/core/config.c) whose defaults are the
+ * only defaults; identifiers are random, short and printable.
+ *
+ * Include after <re.h>.
+ */
+
+/* ---- logging ---------------------------------------------------------- */
+
+/** Subsystems that own a log level (`log.<name>` in the config file) */
+enum cb_sub {
+	CB_SUB_CORE = 0,
+	CB_SUB_SIP,
+	CB_SUB_MEDIA,
+	CB_SUB_CALL,
+	CB_SUB_API,
+	CB_SUB_SIM,
+	CB_SUB_MAX
+};
+
+/** Log levels, most severe first */
+enum cb_level {
+	CB_LVL_ERROR = 0,
+	CB_LVL_WARN,
+	CB_LVL_INFO,
+	CB_LVL_DEBUG,
+};
+
+int  cb_log_init(const char *path, bool stderr_too);
+void cb_log_close(void);
+void cb_log_level_set(enum cb_sub sub, enum cb_level lvl);
+bool cb_log_enabled(enum cb_sub sub, enum cb_level lvl);
+int  cb_log_level_parse(enum cb_level *lvlp, const char *s);
+const char *cb_sub_name(enum cb_sub sub);
+void cb_log(enum cb_sub sub, enum cb_level lvl, const char *ctx,
+	    const char *fmt, ...);
+
+/*
+ * Each .c file defines CB_LOG_SUB before including this header to get the
+ * short forms.  ctx is the context prefix ("call=… leg=…") or NULL.
+ */
+#ifdef CB_LOG_SUB
+#define log_err(ctx, ...)   cb_log(CB_LOG_SUB, CB_LVL_ERROR, ctx, __VA_ARGS__)
+#define log_warn(ctx, ...)  cb_log(CB_LOG_SUB, CB_LVL_WARN, ctx, __VA_ARGS__)
+#define log_info(ctx, ...)  cb_log(CB_LOG_SUB, CB_LVL_INFO, ctx, __VA_ARGS__)
+#define log_debug(ctx, ...)						\
+	do {								\
+		if (cb_log_enabled(CB_LOG_SUB, CB_LVL_DEBUG))		\
+			cb_log(CB_LOG_SUB, CB_LVL_DEBUG, ctx, __VA_ARGS__); \
+	} while (0)
+#endif
+
+/* ---- identifiers ------------------------------------------------------ */
+
+enum { CB_ID_LEN = 16 };   /**< printable chars, without the NUL */
+
+void cb_id_new(char id[CB_ID_LEN + 1], char prefix);
+int  cb_rand_init(void);
+
+/* ---- configuration ---------------------------------------------------- */
+
+enum { CB_SIM_RULES_MAX = 16, CB_USERS_MAX = 64 };
+
+/** A softphone user that may REGISTER (digest credentials) */
+struct cb_user {
+	char name[64];
+	char password[64];
+};
+
+/** The SIP trunk toward a carrier / PSTN gateway */
+struct cb_trunk {
+	char host[128];        /**< empty: no trunk                       */
+	uint16_t port;
+	char transport[8];     /**< udp | tcp                              */
+	char username[64];     /**< digest user for 401/407               */
+	char password[64];
+	char country_code[8];  /**< national numbers get +<cc>            */
+	char dial_prefix[16];  /**< prepended to the number sent out      */
+	bool dial_plus;        /**< keep the leading '+' when dialing     */
+	uint32_t max_calls;    /**< concurrent calls, 0 = unlimited       */
+};
+
+/** The whole daemon configuration, filled from the table in config.c */
+struct cb_config {
+	/* sip */
+	char sip_listen[8][64];   /**< "udp:127.0.0.1:5060", ...           */
+	uint32_t sip_listenc;
+	char sip_domain[64];      /**< registrar realm / our domain         */
+	char sip_user_agent[64];
+	uint32_t ring_timeout_s;  /**< default ring timeout, outbound legs  */
+	uint32_t reg_max_expires;
+	uint32_t reg_min_expires;
+	uint32_t max_legs;        /**< hard limit on concurrent legs        */
+	struct cb_user users[CB_USERS_MAX];
+	uint32_t userc;
+	struct cb_trunk trunk;
+	/* media */
+	char media_addr[64];      /**< IP for RTP sockets and SDP c=        */
+	uint32_t rtp_port_min;
+	uint32_t rtp_port_max;
+	uint32_t rtp_timeout_s;   /**< end an answered leg silent this long */
+	uint32_t rtp_quarantine_ms;
+	uint32_t media_threads;
+	char prompt_dir[256];
+	/* api */
+	char http_listen[64];
+	/* core */
+	char log_file[256];
+	char log_level[CB_SUB_MAX][8];
+	uint32_t max_fds;
+};
+
+int  cb_config_defaults(struct cb_config *cfg);
+int  cb_config_load(struct cb_config *cfg, const char *path);
+int  cb_config_finish(struct cb_config *cfg);
+int  cb_config_set(struct cb_config *cfg, const char *key,
+		   const char *val);
+int  cb_config_print(struct re_printf *pf, const struct cb_config *cfg);
+int  cb_config_doc(struct re_printf *pf, void *unused);

@@ -1,0 +1,416 @@
+/**
+ * @file core/config.c  The one configuration table
+ *
+ * The config file is flat: one `key value` per line, `#` starts a
+ * comment, keys are `<subsystem>.<name>`.  Every key is one row of
+ * `config_table` below with its type, where it lands in struct cb_config,
+ * its default, its bounds and its documentation; the defaults in this
+ * table are the only defaults in the program, `callbridge --config-doc`
+ * prints the table, and command-line overrides go through the same
+ * cb_config_set() as the file.  Keys marked multi may repeat; the first
+ * occurrence replaces the built-in default list.
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <re.h>
+#include "cb_core.h"
+
+enum ctype {
+	CT_STR = 0,
+	CT_U32,
+	CT_BOOL,
+	CT_LISTEN,     /* multi: "udp|tcp:addr:port"         */
+	CT_USER,       /* multi: "name password"             */
+	CT_LEVEL,      /* error|warn|info|debug              */
+};
+
+struct ckey {
+	const char *key;
+	enum ctype type;
+	size_t off;
+	size_t size;           /* CT_STR: buffer size */
+	const char *dflt;
+	uint32_t min, max;
+	const char *doc;
+};
+
+#define F(field) offsetof(struct cb_config, field), \
+	sizeof(((struct cb_config *)0)->field)
+
+static const struct ckey config_table[] = {
+	{"sip.listen", CT_LISTEN, F(sip_listen), "udp:127.0.0.1:5060", 0, 0,
+	 "SIP listener, transport:address:port (udp|tcp; IPv6 as "
+	 "[::1]); multi, default udp and tcp on 127.0.0.1:5060"},
+	{"sip.domain", CT_STR, F(sip_domain), "callbridge.local", 0, 0,
+	 "our SIP domain and digest realm for softphones"},
+	{"sip.user_agent", CT_STR, F(sip_user_agent),
+	 "callbridge/" CB_VERSION, 0, 0, "User-Agent / Server header"},
+	{"sip.ring_timeout", CT_U32, F(ring_timeout_s), "45", 1, 600,
+	 "seconds an outbound leg may ring before CANCEL (no-answer)"},
+	{"sip.reg_min_expires", CT_U32, F(reg_min_expires), "60", 1, 86400,
+	 "shortest registration accepted (423 below it)"},
+	{"sip.reg_max_expires", CT_U32, F(reg_max_expires), "3600", 1,
+	 86400, "longest registration granted"},
+	{"sip.max_legs", CT_U32, F(max_legs), "20000", 1, 1000000,
+	 "concurrent legs; beyond it new calls get 503"},
+	{"sip.user", CT_USER, F(users), NULL, 0, 0,
+	 "softphone account `name password` allowed to REGISTER; multi"},
+	{"trunk.host", CT_STR, F(trunk.host), "", 0, 0,
+	 "carrier / PSTN gateway host or IP; empty disables the trunk"},
+	{"trunk.port", CT_U32, F(trunk.port), "5060", 1, 65535,
+	 "trunk port"},
+	{"trunk.transport", CT_STR, F(trunk.transport), "udp", 0, 0,
+	 "trunk transport, udp or tcp"},
+	{"trunk.username", CT_STR, F(trunk.username), "", 0, 0,
+	 "digest username answered to the trunk's 401/407"},
+	{"trunk.password", CT_STR, F(trunk.password), "", 0, 0,
+	 "digest password for the trunk"},
+	{"trunk.country_code", CT_STR, F(trunk.country_code), "1", 0, 0,
+	 "country code that makes national numbers E.164"},
+	{"trunk.dial_prefix", CT_STR, F(trunk.dial_prefix), "", 0, 0,
+	 "prefix put before the number sent to the trunk"},
+	{"trunk.dial_plus", CT_BOOL, F(trunk.dial_plus), "yes", 0, 0,
+	 "send E.164 with its leading + (no: digits only)"},
+	{"trunk.max_calls", CT_U32, F(trunk.max_calls), "0", 0, 1000000,
+	 "concurrent calls on the trunk, 0 = unlimited (cause no-lines)"},
+	{"media.addr", CT_STR, F(media_addr), "127.0.0.1", 0, 0,
+	 "IP address of RTP sockets, announced in SDP"},
+	{"media.port_min", CT_U32, F(rtp_port_min), "20000", 1024, 65534,
+	 "first RTP port (even)"},
+	{"media.port_max", CT_U32, F(rtp_port_max), "39999", 1025, 65535,
+	 "last RTP port"},
+	{"media.rtp_timeout", CT_U32, F(rtp_timeout_s), "60", 0, 3600,
+	 "seconds without RTP before an answered leg is ended, 0 = off"},
+	{"media.quarantine_ms", CT_U32, F(rtp_quarantine_ms), "2000", 0,
+	 60000, "a released port is not reused before this"},
+	{"media.threads", CT_U32, F(media_threads), "1", 1, 64,
+	 "media threads"},
+	{"media.prompt_dir", CT_STR, F(prompt_dir), "build/prompts", 0, 0,
+	 "directory of WAV prompts (8 or 16 kHz mono)"},
+	{"api.http_listen", CT_STR, F(http_listen), "127.0.0.1:8080", 0, 0,
+	 "HTTP API address:port; empty disables the API"},
+	{"log.file", CT_STR, F(log_file), "", 0, 0,
+	 "log file (appended); empty: stderr only"},
+	{"log.core", CT_LEVEL, F(log_level[CB_SUB_CORE]), "info", 0, 0,
+	 "level of core: error|warn|info|debug"},
+	{"log.sip", CT_LEVEL, F(log_level[CB_SUB_SIP]), "info", 0, 0,
+	 "level of the SIP subsystem"},
+	{"log.media", CT_LEVEL, F(log_level[CB_SUB_MEDIA]), "info", 0, 0,
+	 "level of the media engine"},
+	{"log.call", CT_LEVEL, F(log_level[CB_SUB_CALL]), "info", 0, 0,
+	 "level of the call model"},
+	{"log.api", CT_LEVEL, F(log_level[CB_SUB_API]), "info", 0, 0,
+	 "level of the HTTP API"},
+	{"log.sim", CT_LEVEL, F(log_level[CB_SUB_SIM]), "info", 0, 0,
+	 "level of the simulated network"},
+	{"core.max_fds", CT_U32, F(max_fds), "65536", 1024, 1048576,
+	 "file descriptors (RLIMIT_NOFILE and libre's fd table)"},
+};
+
+
+static const struct ckey *ckey_find(const char *key)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(config_table); i++) {
+		if (0 == strcmp(config_table[i].key, key))
+			return &config_table[i];
+	}
+	return NULL;
+}
+
+
+static int parse_u32(uint32_t *vp, const char *s, uint32_t min,
+		     uint32_t max)
+{
+	char *end;
+	unsigned long v;
+
+	if (!*s || *s == '-')
+		return EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return ERANGE;
+	*vp = (uint32_t)v;
+	return 0;
+}
+
+
+static int parse_bool(bool *bp, const char *s)
+{
+	if (!strcmp(s, "yes") || !strcmp(s, "true") || !strcmp(s, "1"))
+		*bp = true;
+	else if (!strcmp(s, "no") || !strcmp(s, "false") || !strcmp(s, "0"))
+		*bp = false;
+	else
+		return EINVAL;
+	return 0;
+}
+
+
+/* "udp:127.0.0.1:5060", "tcp:[::1]:5060" */
+static int check_listen(const char *s)
+{
+	struct sa sa;
+
+	if (strncmp(s, "udp:", 4) && strncmp(s, "tcp:", 4))
+		return EINVAL;
+	return sa_decode(&sa, s + 4, strlen(s + 4));
+}
+
+
+static int set_key(struct cb_config *cfg, const struct ckey *k,
+		   const char *val)
+{
+	uint8_t *base = (uint8_t *)cfg;
+	void *field = base + k->off;
+	enum cb_level lvl;
+	uint32_t v;
+	int err = 0;
+
+	switch (k->type) {
+
+	case CT_STR:
+		if (strlen(val) >= k->size)
+			return E2BIG;
+		str_ncpy(field, val, k->size);
+		break;
+
+	case CT_U32:
+		err = parse_u32(&v, val, k->min, k->max);
+		if (err)
+			return err;
+		if (k->size == sizeof(uint16_t))
+			*(uint16_t *)field = (uint16_t)v;
+		else
+			*(uint32_t *)field = v;
+		break;
+
+	case CT_BOOL:
+		err = parse_bool(field, val);
+		break;
+
+	case CT_LEVEL:
+		err = cb_log_level_parse(&lvl, val);
+		if (!err)
+			str_ncpy(field, val, k->size);
+		break;
+
+	case CT_LISTEN:
+		if (cfg->sip_listenc >= ARRAY_SIZE(cfg->sip_listen))
+			return E2BIG;
+		if (strlen(val) >= sizeof(cfg->sip_listen[0]))
+			return E2BIG;
+		err = check_listen(val);
+		if (!err)
+			str_ncpy(cfg->sip_listen[cfg->sip_listenc++], val,
+				 sizeof(cfg->sip_listen[0]));
+		break;
+
+	case CT_USER: {
+		struct cb_user *u;
+		const char *sp = strchr(val, ' ');
+
+		if (!sp || sp == val || !sp[1])
+			return EINVAL;
+		if (cfg->userc >= (uint32_t)CB_USERS_MAX)
+			return E2BIG;
+		u = &cfg->users[cfg->userc];
+		if ((size_t)(sp - val) >= sizeof(u->name) ||
+		    strlen(sp + 1) >= sizeof(u->password))
+			return E2BIG;
+		memset(u, 0, sizeof(*u));
+		memcpy(u->name, val, (size_t)(sp - val));
+		str_ncpy(u->password, sp + 1, sizeof(u->password));
+		cfg->userc++;
+		break;
+	}
+	}
+
+	return err;
+}
+
+
+int cb_config_defaults(struct cb_config *cfg)
+{
+	int err;
+
+	if (!cfg)
+		return EINVAL;
+
+	memset(cfg, 0, sizeof(*cfg));
+	for (size_t i = 0; i < ARRAY_SIZE(config_table); i++) {
+		const struct ckey *k = &config_table[i];
+
+		/* multi-valued keys get their default in finish() */
+		if (!k->dflt || k->type == CT_LISTEN)
+			continue;
+		err = set_key(cfg, k, k->dflt);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+
+int cb_config_set(struct cb_config *cfg, const char *key, const char *val)
+{
+	const struct ckey *k;
+
+	if (!cfg || !key || !val)
+		return EINVAL;
+	k = ckey_find(key);
+	if (!k)
+		return ENOENT;
+	return set_key(cfg, k, val);
+}
+
+
+int cb_config_finish(struct cb_config *cfg)
+{
+	if (!cfg)
+		return EINVAL;
+	if (!cfg->sip_listenc) {
+		(void)set_key(cfg, ckey_find("sip.listen"),
+			      "udp:127.0.0.1:5060");
+		(void)set_key(cfg, ckey_find("sip.listen"),
+			      "tcp:127.0.0.1:5060");
+	}
+	if (cfg->rtp_port_min % 2 || cfg->rtp_port_min + 3 > cfg->rtp_port_max)
+		return EINVAL;
+	if (cfg->reg_min_expires > cfg->reg_max_expires)
+		return EINVAL;
+	if (strcmp(cfg->trunk.transport, "udp") &&
+	    strcmp(cfg->trunk.transport, "tcp"))
+		return EINVAL;
+	return 0;
+}
+
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' ||
+			 e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+
+int cb_config_load(struct cb_config *cfg, const char *path)
+{
+	char line[512];
+	unsigned lineno = 0;
+	FILE *f;
+	int err = 0;
+
+	if (!cfg || !path)
+		return EINVAL;
+
+	f = fopen(path, "r");
+	if (!f)
+		return errno;
+
+	while (fgets(line, sizeof(line), f)) {
+		char *key, *val, *hash;
+
+		++lineno;
+		hash = strchr(line, '#');
+		if (hash)
+			*hash = '\0';
+		key = trim(line);
+		if (!*key)
+			continue;
+		val = key + strcspn(key, " \t");
+		if (*val)
+			*val++ = '\0';
+		val = trim(val);
+
+		err = cb_config_set(cfg, key, val);
+		if (err) {
+			re_fprintf(stderr, "%s:%u: %s: %s (%m)\n", path,
+				   lineno, key,
+				   err == ENOENT ? "unknown key"
+						 : "invalid value", err);
+			err = EINVAL;
+			break;
+		}
+	}
+
+	fclose(f);
+	return err;
+}
+
+
+int cb_config_print(struct re_printf *pf, const struct cb_config *cfg)
+{
+	const uint8_t *base = (const uint8_t *)cfg;
+	int err = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(config_table); i++) {
+		const struct ckey *k = &config_table[i];
+		const void *field = base + k->off;
+
+		switch (k->type) {
+
+		case CT_STR:
+		case CT_LEVEL:
+			/* never print secrets */
+			if (strstr(k->key, "password"))
+				err |= re_hprintf(pf, "%-22s %s\n", k->key,
+						  *(const char *)field
+						  ? "(set)" : "");
+			else
+				err |= re_hprintf(pf, "%-22s %s\n", k->key,
+						  (const char *)field);
+			break;
+
+		case CT_U32:
+			err |= re_hprintf(pf, "%-22s %u\n", k->key,
+					  k->size == sizeof(uint16_t)
+					  ? *(const uint16_t *)field
+					  : *(const uint32_t *)field);
+			break;
+
+		case CT_BOOL:
+			err |= re_hprintf(pf, "%-22s %s\n", k->key,
+					  *(const bool *)field ? "yes" : "no");
+			break;
+
+		case CT_LISTEN:
+			for (uint32_t j = 0; j < cfg->sip_listenc; j++)
+				err |= re_hprintf(pf, "%-22s %s\n", k->key,
+						  cfg->sip_listen[j]);
+			break;
+
+		case CT_USER:
+			for (uint32_t j = 0; j < cfg->userc; j++)
+				err |= re_hprintf(pf, "%-22s %s (password "
+						  "set)\n", k->key,
+						  cfg->users[j].name);
+			break;
+		}
+	}
+	return err;
+}
+
+
+int cb_config_doc(struct re_printf *pf, void *unused)
+{
+	int err = 0;
+	(void)unused;
+
+	for (size_t i = 0; i < ARRAY_SIZE(config_table); i++) {
+		const struct ckey *k = &config_table[i];
+
+		err |= re_hprintf(pf, "%-20s default: %-18s %s\n", k->key,
+				  k->dflt ? (*k->dflt ? k->dflt : "(empty)")
+					  : "(none)", k->doc);
+	}
+	return err;
+}
