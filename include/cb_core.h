@@ -92,10 +92,12 @@ struct cb_config {
 	uint32_t sip_listenc;
 	char sip_domain[64];      /**< registrar realm / our domain         */
 	char sip_user_agent[64];
+	char sip_trusted[256];    /**< IPs whose INVITEs need no digest    */
 	uint32_t ring_timeout_s;  /**< default ring timeout, outbound legs  */
 	uint32_t reg_max_expires;
 	uint32_t reg_min_expires;
 	uint32_t max_legs;        /**< hard limit on concurrent legs        */
+	uint32_t keep_ended_s;    /**< ended calls stay visible this long   */
 	struct cb_user users[CB_USERS_MAX];
 	uint32_t userc;
 	struct cb_trunk trunk;

@@ -47,6 +47,9 @@ static const struct ckey config_table[] = {
 	 "our SIP domain and digest realm for softphones"},
 	{"sip.user_agent", CT_STR, F(sip_user_agent),
 	 "callbridge/" CB_VERSION, 0, 0, "User-Agent / Server header"},
+	{"sip.trusted", CT_STR, F(sip_trusted), "127.0.0.1,::1", 0, 0,
+	 "comma-separated source IPs whose INVITEs may use the trunk "
+	 "without digest auth (e.g. your PBX); others are challenged"},
 	{"sip.ring_timeout", CT_U32, F(ring_timeout_s), "45", 1, 600,
 	 "seconds an outbound leg may ring before CANCEL (no-answer)"},
 	{"sip.reg_min_expires", CT_U32, F(reg_min_expires), "60", 1, 86400,
@@ -55,6 +58,8 @@ static const struct ckey config_table[] = {
 	 86400, "longest registration granted"},
 	{"sip.max_legs", CT_U32, F(max_legs), "20000", 1, 1000000,
 	 "concurrent legs; beyond it new calls get 503"},
+	{"call.keep_ended_s", CT_U32, F(keep_ended_s), "60", 0, 86400,
+	 "seconds an ended call stays visible in GET /v1/calls/{id}"},
 	{"sip.user", CT_USER, F(users), NULL, 0, 0,
 	 "softphone account `name password` allowed to REGISTER; multi"},
 	{"trunk.host", CT_STR, F(trunk.host), "", 0, 0,

@@ -1,0 +1,104 @@
+/**
+ * @file api/routes.c  The route table: method, path pattern, handler, doc
+ *
+ * The one list of what the API answers.  A `{}` segment in a pattern
+ * matches one path segment (up to 47 URL-safe characters) and is handed to
+ * the handler in req->param[] in order.  docs/api.md is written from this
+ * table and tests check that both agree.
+ */
+#include <string.h>
+#include <re.h>
+#include "api.h"
+
+struct route {
+	const char *method;
+	const char *pattern;
+	api_route_h *h;
+	const char *doc;
+};
+
+static const struct route routes[] = {
+	{"GET",    "/healthz", api_health, "liveness"},
+	{"GET",    "/metrics", api_metrics, "Prometheus metrics"},
+	{"GET",    "/v1/calls", api_calls_list, "list active calls"},
+	{"POST",   "/v1/calls", api_calls_create,
+	 "originate: {to, from?, bridge_to? | play?, ring_timeout?}"},
+	{"GET",    "/v1/calls/{}", api_calls_get, "one call and its legs"},
+	{"DELETE", "/v1/calls/{}", api_calls_delete, "hang up every leg"},
+	{"POST",   "/v1/calls/{}/legs/{}/dtmf", api_leg_dtmf,
+	 "send RFC 4733 digits: {digits}"},
+	{"POST",   "/v1/calls/{}/legs/{}/play", api_leg_play,
+	 "play a prompt or tone: {file | tone, loop?} or {stop: true}"},
+	{"POST",   "/v1/calls/{}/legs/{}/hold", api_leg_hold,
+	 "hold or resume: {hold: true|false}"},
+};
+
+
+static bool seg_ok(const char *p, size_t n)
+{
+	if (n == 0 || n >= sizeof(((struct api_req *)0)->param[0]))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = p[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '-' || c == '_'))
+			return false;
+	}
+	return true;
+}
+
+
+/* match `path` against `pattern`, filling req->param[] */
+static bool path_match(const char *pattern, const struct pl *path,
+		       struct api_req *req)
+{
+	const char *p = path->p, *end = path->p + path->l;
+	unsigned np = 0;
+
+	while (*pattern) {
+		if (pattern[0] == '{' && pattern[1] == '}') {
+			const char *s = p;
+
+			while (p < end && *p != '/')
+				++p;
+			if (np >= API_MAX_PARAMS || !seg_ok(s, (size_t)(p - s)))
+				return false;
+			memcpy(req->param[np], s, (size_t)(p - s));
+			req->param[np][p - s] = '\0';
+			++np;
+			pattern += 2;
+			continue;
+		}
+		if (p >= end || *p != *pattern)
+			return false;
+		++p;
+		++pattern;
+	}
+	return p == end;
+}
+
+
+int api_route_dispatch(struct api_req *req)
+{
+	bool path_known = false;
+
+	for (size_t i = 0; i < ARRAY_SIZE(routes); i++) {
+		const struct route *r = &routes[i];
+
+		if (!path_match(r->pattern, &req->msg->path, req))
+			continue;
+		path_known = true;
+		if (pl_strcmp(&req->msg->met, r->method))
+			continue;
+		r->h(req);
+		return 0;
+	}
+
+	if (path_known) {
+		api_error(req, 405, "method_not_allowed", NULL,
+			  "method not allowed on this resource");
+		return 0;
+	}
+	return ENOENT;
+}

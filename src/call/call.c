@@ -1,0 +1,381 @@
+/**
+ * @file call/call.c  Calls: the registry, legs' home, event publication
+ *
+ * The module state below is the one owner of every call.  A call lives
+ * from call_alloc() until its last leg has ENDED; it is then published as
+ * CALL_EV_CALL_END and freed from a timer (call.keep_ended_s later, so API
+ * users can read the outcome; never on the stack of the SIP or media
+ * callback that ended it).
+ */
+#include <string.h>
+#include <time.h>
+#include <re.h>
+#include "call.h"
+
+struct sub {
+	struct le le;
+	call_event_h *h;
+	void *arg;
+};
+
+static struct {
+	const struct cb_config *cfg;   /* borrowed, lives in main.c */
+	struct hash *calls;            /* struct call, owned         */
+	struct list subs;              /* struct sub, owned          */
+	uint32_t ncalls, nlegs;
+} cm;
+
+
+uint64_t call_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+
+const struct cb_config *call_config(void)
+{
+	return cm.cfg;
+}
+
+
+static void call_destructor(void *arg)
+{
+	struct call *call = arg;
+
+	tmr_cancel(&call->tmr_free);
+	hash_unlink(&call->he);
+	list_flush(&call->legs);
+	--cm.ncalls;
+}
+
+
+static void leg_destructor(void *arg)
+{
+	struct leg *leg = arg;
+
+	tmr_cancel(&leg->tmr_ring);
+	leg->mixer = mem_deref(leg->mixer);
+	leg->sl = mem_deref(leg->sl);
+	leg->ep = mem_deref(leg->ep);
+	if (leg->on_trunk)
+		trunk_release();
+	list_unlink(&leg->le);
+	--cm.nlegs;
+}
+
+
+int call_alloc(struct call **callp)
+{
+	struct call *call;
+
+	if (!callp || !cm.calls)
+		return EINVAL;
+
+	call = mem_zalloc(sizeof(*call), call_destructor);
+	if (!call)
+		return ENOMEM;
+
+	cb_id_new(call->id, 'c');
+	call->ts_created = call_now_ms();
+	tmr_init(&call->tmr_free);
+	hash_append(cm.calls, hash_joaat_str(call->id), &call->he, call);
+	++cm.ncalls;
+
+	*callp = call;
+	return 0;
+}
+
+
+int leg_alloc(struct leg **legp, struct call *call, bool outbound)
+{
+	struct leg *leg;
+	int err;
+
+	if (!legp || !call || call->ended)
+		return EINVAL;
+
+	if (cm.nlegs >= cm.cfg->max_legs)
+		return EOVERFLOW;
+
+	leg = mem_zalloc(sizeof(*leg), leg_destructor);
+	if (!leg)
+		return ENOMEM;
+
+	cb_id_new(leg->id, 'l');
+	(void)re_snprintf(leg->ctx, sizeof(leg->ctx), "call=%s leg=%s",
+			  call->id, leg->id);
+	leg->call = call;
+	leg->outbound = outbound;
+	leg->ts_created = call_now_ms();
+	tmr_init(&leg->tmr_ring);
+	list_append(&call->legs, &leg->le, leg);
+	++cm.nlegs;
+
+	err = media_ep_alloc(&leg->ep, leg->ctx, leg_media_handler, leg);
+	if (err) {
+		log_warn(leg->ctx, "no media endpoint (%m)", err);
+		mem_deref(leg);
+		return err;
+	}
+
+	*legp = leg;
+	return 0;
+}
+
+
+void call_publish(const struct call_event *ev0)
+{
+	struct call_event ev = *ev0;
+	struct le *le;
+
+	if (ev.call && !ev.call_id)
+		ev.call_id = ev.call->id;
+	if (ev.leg && !ev.leg_id)
+		ev.leg_id = ev.leg->id;
+	if (!ev.ts_ms)
+		ev.ts_ms = call_now_ms();
+
+	le = list_head(&cm.subs);
+	while (le) {
+		struct sub *s = le->data;
+
+		le = le->next;   /* a handler may unsubscribe itself */
+		s->h(&ev, s->arg);
+	}
+}
+
+
+static void free_handler(void *arg)
+{
+	struct call *call = arg;
+
+	log_debug(NULL, "call=%s freed", call->id);
+	mem_deref(call);
+}
+
+
+static bool all_ended(const struct call *call)
+{
+	for (struct le *le = call->legs.head; le; le = le->next) {
+		const struct leg *leg = le->data;
+
+		if (leg->state != LEG_ENDED)
+			return false;
+	}
+	return true;
+}
+
+
+/** Called by leg_event() after every transition */
+void call_leg_changed(struct call *call, struct leg *leg,
+		      enum leg_state old)
+{
+	struct call_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = CALL_EV_LEG_STATE;
+	ev.call = call;
+	ev.leg = leg;
+	ev.old_state = old;
+	ev.new_state = leg->state;
+	ev.cause = leg->cause;
+	ev.sip_status = leg->sip_status;
+	call_publish(&ev);
+
+	bridge_on_leg_change(call, leg, old);
+
+	if (call->ended || !all_ended(call))
+		return;
+
+	call->ended = true;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = CALL_EV_CALL_END;
+	ev.call = call;
+	ev.cause = leg->cause;
+	call_publish(&ev);
+
+	log_info(NULL, "call=%s ended", call->id);
+	tmr_start(&call->tmr_free, cm.cfg->keep_ended_s * 1000ULL, free_handler,
+		  call);
+}
+
+
+int call_hangup(struct call *call, enum leg_cause cause)
+{
+	struct le *le;
+
+	if (!call)
+		return EINVAL;
+
+	le = call->legs.head;
+	while (le) {
+		struct leg *leg = le->data;
+
+		le = le->next;
+		(void)leg_hangup(leg, cause);
+	}
+	return 0;
+}
+
+
+int call_subscribe(call_event_h *h, void *arg)
+{
+	struct sub *s;
+
+	if (!h)
+		return EINVAL;
+	s = mem_zalloc(sizeof(*s), NULL);
+	if (!s)
+		return ENOMEM;
+	s->h = h;
+	s->arg = arg;
+	list_append(&cm.subs, &s->le, s);
+	return 0;
+}
+
+
+void call_unsubscribe(call_event_h *h, void *arg)
+{
+	for (struct le *le = cm.subs.head; le; le = le->next) {
+		struct sub *s = le->data;
+
+		if (s->h == h && s->arg == arg) {
+			list_unlink(&s->le);
+			mem_deref(s);
+			return;
+		}
+	}
+}
+
+
+static bool id_cmp(struct le *le, void *arg)
+{
+	const struct call *call = le->data;
+
+	return 0 == strcmp(call->id, arg);
+}
+
+
+struct call *call_find(const char *id)
+{
+	if (!id || !cm.calls)
+		return NULL;
+	return list_ledata(hash_lookup(cm.calls, hash_joaat_str(id), id_cmp,
+				       (void *)id));
+}
+
+
+struct apply_ctx {
+	bool (*h)(struct call *call, void *arg);
+	void *arg;
+};
+
+
+static bool apply_handler(struct le *le, void *arg)
+{
+	struct apply_ctx *ctx = arg;
+
+	return ctx->h(le->data, ctx->arg);
+}
+
+
+int call_list_apply(bool (*h)(struct call *call, void *arg), void *arg)
+{
+	struct apply_ctx ctx = {h, arg};
+
+	if (!h)
+		return EINVAL;
+	(void)hash_apply(cm.calls, apply_handler, &ctx);
+	return 0;
+}
+
+
+uint32_t call_count(void)
+{
+	return cm.ncalls;
+}
+
+
+uint32_t call_leg_count(void)
+{
+	return cm.nlegs;
+}
+
+
+const char *call_id(const struct call *call)
+{
+	return call ? call->id : NULL;
+}
+
+
+struct leg *call_leg(const struct call *call, unsigned idx)
+{
+	struct le *le;
+
+	if (!call)
+		return NULL;
+	for (le = call->legs.head; le && idx; le = le->next)
+		--idx;
+	return le ? le->data : NULL;
+}
+
+
+int call_debug(struct re_printf *pf, const struct call *call)
+{
+	int err;
+
+	if (!call)
+		return 0;
+	err = re_hprintf(pf, "call %s legs=%u%s\n", call->id,
+			 list_count(&call->legs), call->ended ? " ended" : "");
+	for (struct le *le = call->legs.head; le; le = le->next)
+		err |= leg_debug(pf, le->data);
+	return err;
+}
+
+
+static bool debug_handler(struct le *le, void *arg)
+{
+	(void)call_debug(arg, le->data);
+	return false;
+}
+
+
+int call_list_debug(struct re_printf *pf, void *unused)
+{
+	(void)unused;
+	(void)re_hprintf(pf, "calls=%u legs=%u trunk=%u\n", cm.ncalls,
+			 cm.nlegs, trunk_active());
+	(void)hash_apply(cm.calls, debug_handler, pf);
+	return 0;
+}
+
+
+int call_init(const struct cb_config *cfg)
+{
+	int err;
+
+	if (!cfg)
+		return EINVAL;
+
+	cm.cfg = cfg;
+	err = hash_alloc(&cm.calls, 4096);
+	if (err)
+		return err;
+
+	return route_init();
+}
+
+
+void call_close(void)
+{
+	route_close();
+	if (cm.calls) {
+		hash_flush(cm.calls);
+		cm.calls = mem_deref(cm.calls);
+	}
+	list_flush(&cm.subs);
+}

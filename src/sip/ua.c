@@ -1,0 +1,283 @@
+/**
+ * @file sip/ua.c  The SIP user agent: stack, listeners, inbound INVITEs
+ *
+ * Owns the one libre SIP stack.  Order matters at start-up (libre tries
+ * sip_listen handlers in registration order): the registrar's REGISTER
+ * handler and the OPTIONS handler are installed before sipsess_listen.
+ * Inbound INVITEs get a stateless 100 Trying at once (SIPp and most
+ * phones expect it) and are then handed to the call model's routing.
+ */
+#include <string.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <re.h>
+#include "sip.h"
+#include "registrar.h"
+
+static struct {
+	struct sip *sip;                  /* owned */
+	struct sipsess_sock *sock;        /* owned */
+	const struct cb_config *cfg;      /* borrowed, lives in main.c */
+	sipua_invite_h *inviteh;
+	void *arg;
+	uint32_t rx, tx;                  /* messages, for /metrics */
+} ua;
+
+
+struct sip *sipua_stack(void)
+{
+	return ua.sip;
+}
+
+
+struct sipsess_sock *sipua_sess_sock(void)
+{
+	return ua.sock;
+}
+
+
+const struct cb_config *sipua_config(void)
+{
+	return ua.cfg;
+}
+
+
+uint32_t sipua_stat_rx(void)
+{
+	return ua.rx;
+}
+
+
+uint32_t sipua_stat_tx(void)
+{
+	return ua.tx;
+}
+
+
+void sipua_set_invite_h(sipua_invite_h *h, void *arg)
+{
+	ua.inviteh = h;
+	ua.arg = arg;
+}
+
+
+const char *sip_reason(uint16_t scode)
+{
+	switch (scode) {
+	case 180: return "Ringing";
+	case 183: return "Session Progress";
+	case 200: return "OK";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 407: return "Proxy Authentication Required";
+	case 408: return "Request Timeout";
+	case 415: return "Unsupported Media Type";
+	case 480: return "Temporarily Unavailable";
+	case 484: return "Address Incomplete";
+	case 486: return "Busy Here";
+	case 487: return "Request Terminated";
+	case 488: return "Not Acceptable Here";
+	case 500: return "Server Internal Error";
+	case 503: return "Service Unavailable";
+	case 600: return "Busy Everywhere";
+	case 603: return "Decline";
+	case 604: return "Does Not Exist Anywhere";
+	default:  return scode < 300 ? "OK" : "Error";
+	}
+}
+
+
+int sipua_reject(const struct sip_msg *msg, uint16_t scode,
+		 const char *reason)
+{
+	return sip_treply(NULL, ua.sip, msg, scode,
+			  reason ? reason : sip_reason(scode));
+}
+
+
+int sipua_challenge(const struct sip_msg *msg)
+{
+	return regauth_challenge(msg, ua.sip, true);
+}
+
+
+int sipua_authenticate(const struct sip_msg *msg, char *user, size_t usersz)
+{
+	return regauth_check(msg, true, ua.cfg, user, usersz);
+}
+
+
+int sipua_lookup(const char *user, sipua_contact_h *h, void *arg)
+{
+	return registrar_lookup(user, h, arg);
+}
+
+
+/** Is this source one of the configured trusted IPs (sip.trusted)? */
+bool sipua_trusted(const struct sa *src)
+{
+	struct pl rest, item;
+
+	pl_set_str(&rest, ua.cfg->sip_trusted);
+	while (rest.l) {
+		struct sa sa;
+		const char *comma = pl_strchr(&rest, ',');
+
+		item.p = rest.p;
+		item.l = comma ? (size_t)(comma - rest.p) : rest.l;
+		if (0 == sa_set(&sa, &item, 0) && sa_cmp(&sa, src, SA_ADDR))
+			return true;
+		if (!comma)
+			break;
+		pl_advance(&rest, item.l + 1);
+	}
+	return false;
+}
+
+
+static void invite_handler(const struct sip_msg *msg, void *arg)
+{
+	(void)arg;
+
+	/* stateless: a retransmitted INVITE gets another 100, harmless */
+	(void)sip_reply(ua.sip, msg, 100, "Trying");
+
+	if (!ua.inviteh) {
+		(void)sipua_reject(msg, 503, NULL);
+		return;
+	}
+	ua.inviteh(msg, ua.arg);
+}
+
+
+static void trace_handler(bool tx, enum sip_transp tp,
+			  const struct sa *src, const struct sa *dst,
+			  const uint8_t *pkt, size_t len, void *arg)
+{
+	(void)tp; (void)src; (void)dst; (void)pkt; (void)len; (void)arg;
+
+	if (tx)
+		++ua.tx;
+	else
+		++ua.rx;
+}
+
+
+/*
+ * libre 1.1.0 has no API for the SIP socket's receive buffer, and the
+ * default one drops bursts at a few hundred calls/s.  Find our UDP
+ * listener's fd by its local address and enlarge the buffer.
+ */
+static void udp_rcvbuf_raise(const struct sa *laddr)
+{
+	int size = 4 * 1024 * 1024;
+
+	for (int fd = 3; fd < 1024; fd++) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		int type;
+		socklen_t tl = sizeof(type);
+		struct sa sa;
+
+		if (getsockname(fd, (struct sockaddr *)&ss, &sl))
+			continue;
+		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) ||
+		    type != SOCK_DGRAM)
+			continue;
+		if (sa_set_sa(&sa, (struct sockaddr *)&ss))
+			continue;
+		if (!sa_cmp(&sa, laddr, SA_ALL))
+			continue;
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size,
+			       sizeof(size)))
+			(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size,
+					 sizeof(size));
+	}
+}
+
+
+static int listen_add(const char *spec)
+{
+	enum sip_transp tp;
+	struct sa laddr;
+	int err;
+
+	tp = !strncmp(spec, "tcp:", 4) ? SIP_TRANSP_TCP : SIP_TRANSP_UDP;
+	err = sa_decode(&laddr, spec + 4, strlen(spec + 4));
+	if (err)
+		return err;
+
+	err = sip_transp_add(ua.sip, tp, &laddr);
+	if (err) {
+		log_err(NULL, "cannot listen on %s (%m)", spec, err);
+		return err;
+	}
+	if (tp == SIP_TRANSP_UDP)
+		udp_rcvbuf_raise(&laddr);
+
+	log_info(NULL, "listening on %s", spec);
+	return 0;
+}
+
+
+int sipua_init(const struct cb_config *cfg)
+{
+	int err;
+
+	if (!cfg)
+		return EINVAL;
+
+	ua.cfg = cfg;
+
+	err = sip_alloc(&ua.sip, NULL, 1024, 1024, 1024, cfg->sip_user_agent,
+			NULL, NULL);
+	if (err)
+		goto out;
+
+	for (uint32_t i = 0; i < cfg->sip_listenc; i++) {
+		err = listen_add(cfg->sip_listen[i]);
+		if (err)
+			goto out;
+	}
+
+	sip_set_trace_handler(ua.sip, trace_handler);
+
+	err = registrar_init(ua.sip, cfg);
+	if (err)
+		goto out;
+
+	err = options_init(ua.sip);
+	if (err)
+		goto out;
+
+	err = sipsess_listen(&ua.sock, ua.sip, 1024, invite_handler, NULL);
+
+ out:
+	if (err)
+		sipua_close();
+	return err;
+}
+
+
+void sipua_close(void)
+{
+	if (ua.sock)
+		sipsess_close_all(ua.sock);
+	ua.sock = mem_deref(ua.sock);
+	options_close();
+	registrar_close();
+	if (ua.sip)
+		sip_close(ua.sip, false);
+	ua.sip = mem_deref(ua.sip);
+	ua.inviteh = NULL;
+}
+
+
+int sipua_debug(struct re_printf *pf, void *unused)
+{
+	(void)unused;
+	return re_hprintf(pf, "sip: rx=%u tx=%u registrations=%u\n",
+			  ua.rx, ua.tx, registrar_count());
+}
