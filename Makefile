@@ -38,7 +38,11 @@ BENCH_BIN:= $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 BIN      := $(BUILD)/callbridge $(BUILD)/cb-simnet $(BUILD)/unittest \
 	    $(BENCH_BIN)
 
-all: $(BIN)
+all: $(BIN) $(BUILD)/prompts/.done
+
+$(BUILD)/prompts/.done: prompts/prompts.txt scripts/make-prompts
+	scripts/make-prompts $(BUILD)/prompts
+	@touch $@
 
 $(BUILD)/libcb.a: $(LIB_OBJ)
 	@rm -f $@
@@ -79,7 +83,7 @@ ASAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined
 
 asan:
-	$(MAKE) BUILD=build-asan OPT="-O1 -g" SAN="$(ASAN)" all
+	$(MAKE) -j2 BUILD=build-asan OPT="-O1 -g" SAN="$(ASAN)" all
 
 fuzz: build-fuzz/fuzz_sip
 build-fuzz/fuzz_sip: tests/fuzz/fuzz_sip.c $(LIB_SRC)
@@ -88,7 +92,10 @@ build-fuzz/fuzz_sip: tests/fuzz/fuzz_sip.c $(LIB_SRC)
 	    -Iinclude -Isrc $(shell pkg-config --cflags $(PKGS)) -o $@ \
 	    $^ $(LDLIBS)
 
-check: asan fuzz
+check:
+	$(MAKE) -j2 all
+	$(MAKE) asan
+	$(MAKE) fuzz
 	tests/run-all
 
 bench: all
