@@ -63,6 +63,7 @@ uint64_t call_now_ms(void);
 const struct cb_config *call_config(void);
 
 /* leg.c */
+enum leg_state leg_state_next(enum leg_state st, enum leg_ev ev);
 int  leg_alloc(struct leg **legp, struct call *call, bool outbound);
 void leg_sip_handler(struct sipleg *sl, const struct sipleg_ev *ev,
 		     void *arg);

@@ -40,7 +40,7 @@ const char *leg_ev_name(enum leg_ev ev)
  * event that changes nothing (a second 180), or LEG_STATE_MAX if the pair
  * is illegal.
  */
-static enum leg_state next_state(enum leg_state st, enum leg_ev ev)
+enum leg_state leg_state_next(enum leg_state st, enum leg_ev ev)
 {
 	switch (st) {
 
@@ -123,7 +123,7 @@ int leg_event(struct leg *leg, enum leg_ev ev, enum leg_cause cause,
 		return EINVAL;
 
 	old = leg->state;
-	next = next_state(old, ev);
+	next = leg_state_next(old, ev);
 	if (next == LEG_STATE_MAX) {
 		log_warn(leg->ctx, "illegal event %s in state %s: refused",
 			 leg_ev_name(ev), leg_state_name(old));
