@@ -59,7 +59,7 @@ void sipua_close(void);
 void sipua_set_invite_h(sipua_invite_h *h, void *arg);
 int  sipua_reject(const struct sip_msg *msg, uint16_t scode,
 		  const char *reason);
-int  sipua_challenge(const struct sip_msg *msg);
+int  sipua_auth_reject(const struct sip_msg *msg, int err);
 int  sipua_authenticate(const struct sip_msg *msg, char *user,
 			size_t usersz);
 bool sipua_trusted(const struct sa *src);

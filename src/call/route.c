@@ -183,10 +183,13 @@ void route_invite(const struct sip_msg *msg, void *arg)
 	if (number_like(user) && trunk_enabled()) {
 		char auser[64];
 
-		if (!sipua_trusted(&msg->src) &&
-		    sipua_authenticate(msg, auser, sizeof(auser))) {
-			(void)sipua_challenge(msg);
-			return;
+		if (!sipua_trusted(&msg->src)) {
+			err = sipua_authenticate(msg, auser, sizeof(auser));
+			if (err) {
+				(void)sipua_auth_reject(msg, err);
+				return;
+			}
+			str_ncpy(caller, auser, sizeof(caller));
 		}
 		trunk = true;
 	}

@@ -97,9 +97,10 @@ int sipua_reject(const struct sip_msg *msg, uint16_t scode,
 }
 
 
-int sipua_challenge(const struct sip_msg *msg)
+/** Answer a failed sipua_authenticate(): 407 (stale if due) or 400 */
+int sipua_auth_reject(const struct sip_msg *msg, int err)
 {
-	return regauth_challenge(msg, ua.sip, true);
+	return regauth_reject(msg, ua.sip, true, err);
 }
 
 
@@ -231,7 +232,7 @@ int sipua_init(const struct cb_config *cfg)
 
 	ua.cfg = cfg;
 
-	err = sip_alloc(&ua.sip, NULL, 1024, 1024, 1024, cfg->sip_user_agent,
+	err = sip_alloc(&ua.sip, NULL, 4096, 4096, 4096, cfg->sip_user_agent,
 			NULL, NULL);
 	if (err)
 		goto out;
