@@ -104,7 +104,10 @@ bench: all
 demo: all
 	scripts/demo
 
+docs: $(BUILD)/callbridge
+	scripts/config-doc-md $(BUILD)/callbridge
+
 clean:
 	rm -rf build build-asan build-fuzz
 
-.PHONY: all asan fuzz check bench demo clean
+.PHONY: all asan fuzz check bench demo docs clean

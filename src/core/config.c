@@ -41,7 +41,7 @@ struct ckey {
 
 static const struct ckey config_table[] = {
 	{"sip.listen", CT_LISTEN, F(sip_listen), "udp:127.0.0.1:5060", 0, 0,
-	 "SIP listener, transport:address:port (udp|tcp; IPv6 as "
+	 "SIP listener, transport:address:port (udp or tcp; IPv6 as "
 	 "[::1]); multi, default udp and tcp on 127.0.0.1:5060"},
 	{"sip.domain", CT_STR, F(sip_domain), "callbridge.local", 0, 0,
 	 "our SIP domain and digest realm for softphones"},
@@ -99,7 +99,7 @@ static const struct ckey config_table[] = {
 	{"log.file", CT_STR, F(log_file), "", 0, 0,
 	 "log file (appended); empty: stderr only"},
 	{"log.core", CT_LEVEL, F(log_level[CB_SUB_CORE]), "info", 0, 0,
-	 "level of core: error|warn|info|debug"},
+	 "level of core: error, warn, info or debug"},
 	{"log.sip", CT_LEVEL, F(log_level[CB_SUB_SIP]), "info", 0, 0,
 	 "level of the SIP subsystem"},
 	{"log.media", CT_LEVEL, F(log_level[CB_SUB_MEDIA]), "info", 0, 0,

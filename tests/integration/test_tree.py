@@ -1,0 +1,85 @@
+"""Checks on the tree itself: our exported symbols stay out of libre's
+namespace (STYLE.md rule 2), every C file opens with its @file comment,
+the config documentation matches the config table, and no absolute path
+of a developer machine is committed."""
+
+import os
+import re
+import subprocess
+
+import cbtest
+
+ROOT = cbtest.ROOT
+
+
+def c_files():
+    for d in ("src", "include", "tests", "bench"):
+        for dp, _, fns in os.walk(os.path.join(ROOT, d)):
+            for fn in fns:
+                if fn.endswith((".c", ".h")):
+                    yield os.path.join(dp, fn)
+
+
+def defined_globals(path, dynamic=False):
+    argv = ["nm", "-g", "--defined-only"] + (["-D"] if dynamic else [])
+    out = subprocess.run(argv + [path], stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL).stdout.decode()
+    syms = set()
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[1] in "TDBR":
+            syms.add(parts[2])
+    return syms
+
+
+def test_no_symbol_collides_with_libre():
+    lib = os.path.join(cbtest.BUILD, "libcb.a")
+    ours = defined_globals(lib)
+    assert ours, "no symbols read from " + lib
+    libs = subprocess.run(["pkg-config", "--variable=libdir", "libre"],
+                          stdout=subprocess.PIPE).stdout.decode().strip()
+    theirs = set()
+    for name in ("libre.so", "librem.so"):
+        theirs |= defined_globals(os.path.join(libs, name), dynamic=True)
+    assert theirs
+    assert not (ours & theirs), sorted(ours & theirs)
+
+
+def test_every_c_file_has_its_file_comment():
+    missing = []
+    for path in c_files():
+        with open(path, errors="replace") as f:
+            head = f.read(400)
+        if "@file" not in head:
+            missing.append(os.path.relpath(path, ROOT))
+    assert not missing, missing
+
+
+def test_config_doc_matches_table():
+    out = subprocess.run([os.path.join(cbtest.BUILD, "callbridge"),
+                          "--config-doc"], stdout=subprocess.PIPE,
+                         check=True).stdout.decode()
+    with open(os.path.join(ROOT, "docs", "config.md")) as f:
+        doc = f.read()
+    keys = [l.split()[0] for l in out.splitlines() if l.strip()]
+    assert len(keys) > 20
+    missing = [k for k in keys if "`%s`" % k not in doc]
+    assert not missing, "docs/config.md lacks " + ", ".join(missing) + \
+        " (regenerate with `make docs`)"
+
+
+def test_no_absolute_machine_paths():
+    bad = []
+    pat = re.compile(r"/(work|root|home)/[A-Za-z]")
+    for dp, dns, fns in os.walk(ROOT):
+        dns[:] = [d for d in dns if not d.startswith((".git", "build"))
+                  and d != "node_modules"]
+        for fn in fns:
+            p = os.path.join(dp, fn)
+            try:
+                with open(p, errors="ignore") as f:
+                    if pat.search(f.read()):
+                        bad.append(os.path.relpath(p, ROOT))
+            except OSError:
+                pass
+    assert not bad, bad
