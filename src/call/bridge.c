@@ -242,3 +242,22 @@ int call_unbridge(struct call *call)
 	call->a = NULL;
 	return 0;
 }
+
+
+/**
+ * A digit that arrived out of band (SIP INFO) on one side of a bridge is
+ * sent on to the other side in band (RFC 4733); in-band telephone-events
+ * are relayed by the media engine itself.
+ */
+void bridge_dtmf_info(struct call *call, struct leg *from, char digit)
+{
+	struct leg *to = NULL;
+
+	if (from == call->a)
+		to = call->b;
+	else if (from == call->b)
+		to = call->a;
+
+	if (talking(to) && to->ep)
+		(void)media_ep_dtmf_send(to->ep, digit, 100);
+}

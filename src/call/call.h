@@ -78,6 +78,7 @@ int  call_dial_contact(struct call *call, struct leg **legp,
 /* bridge.c */
 void bridge_on_leg_change(struct call *call, struct leg *leg,
 			  enum leg_state old);
+void bridge_dtmf_info(struct call *call, struct leg *from, char digit);
 
 /* route.c */
 int  route_init(void);

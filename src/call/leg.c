@@ -230,6 +230,7 @@ void leg_sip_handler(struct sipleg *sl, const struct sipleg_ev *ev,
 		cev.call = leg->call;
 		cev.new_state = cev.old_state = leg->state;
 		call_publish(&cev);
+		bridge_dtmf_info(leg->call, leg, ev->digit);
 		break;
 
 	case SIPLEG_EV_CLOSED:
