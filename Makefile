@@ -23,7 +23,8 @@ SAN      ?=
 CFLAGS   += -std=c11 $(OPT) $(WARN) $(DEFS) $(SAN) -Iinclude -Isrc \
 	    $(shell pkg-config --cflags $(PKGS))
 LDLIBS   += $(shell pkg-config --libs $(PKGS)) -lpthread -lm
-LDFLAGS  += $(SAN)
+# our timer heap (src/core/timer.c) must interpose libre's tmr_* functions
+LDFLAGS  += $(SAN) -Wl,--export-dynamic-symbol='tmr_*'
 
 LIB_SRC  := $(sort $(wildcard src/core/*.c src/call/*.c src/sip/*.c \
 	      src/media/*.c src/api/*.c))

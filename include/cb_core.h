@@ -62,6 +62,11 @@ enum { CB_ID_LEN = 16 };   /**< printable chars, without the NUL */
 void cb_id_new(char id[CB_ID_LEN + 1], char prefix);
 int  cb_rand_init(void);
 
+/* ---- timers (libre's tmr_* API, reimplemented on a heap) ------------- */
+
+void   cb_timer_close(void);
+size_t cb_timer_count(void);
+
 /* ---- configuration ---------------------------------------------------- */
 
 enum { CB_SIM_RULES_MAX = 16, CB_USERS_MAX = 64 };
