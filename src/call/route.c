@@ -92,7 +92,7 @@ static bool exists_handler(const char *uri, const struct sa *src,
 }
 
 
-/* the inbound leg A, accepted (183) and in state CALLING */
+/* the inbound leg A, pending (100 sent) and in state CALLING */
 static int leg_a_take(struct call *call, struct leg **ap,
 		      const struct sip_msg *msg)
 {

@@ -13,6 +13,7 @@
 #include "cb_sip.h"
 
 struct sipleg {
+	struct le he;                 /* in the pending hash (inbound)     */
 	struct sipsess *sess;         /* owned                             */
 	struct sdp_session *sdp;      /* owned                             */
 	struct sdp_media *sdpm;       /* owned by sdp                      */
@@ -24,7 +25,7 @@ struct sipleg {
 	char callid[96];
 	char *auth_user, *auth_pass;  /* owned copies, outbound trunk      */
 	bool outbound;
-	bool accepted;                /* inbound: early dialog exists      */
+	bool accepted;                /* inbound: libre session exists     */
 	bool early_sent;              /* inbound: 183 with SDP sent        */
 	bool answered;
 	bool have_offer;              /* inbound INVITE carried SDP        */
@@ -57,6 +58,15 @@ void sipleg_info_handler(struct sip *sip, const struct sip_msg *msg,
 void sipleg_close_handler(int err, const struct sip_msg *msg, void *arg);
 int  sipleg_alloc(struct sipleg **slp, struct media_ep *ep, const char *ctx,
 		  sipleg_ev_h *evh, void *arg);
+
+/* sipleg_in.c */
+int  sipleg_pending_init(void);
+void sipleg_pending_close(void);
+void sipleg_pending_unlink(struct sipleg *sl);
+bool sipleg_pending_retransmit(const struct sip_msg *msg);
+bool sipleg_pending_cancel(const struct sip_msg *msg);
+int  sipleg_session_open(struct sipleg *sl, uint16_t scode,
+			 struct mbuf *desc);
 
 /* options.c */
 int  options_init(struct sip *sip);

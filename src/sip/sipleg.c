@@ -17,6 +17,7 @@ static void sipleg_destructor(void *arg)
 {
 	struct sipleg *sl = arg;
 
+	sipleg_pending_unlink(sl);
 	/* mem_deref(sess) is the hangup: BYE, CANCEL or a final 4xx */
 	sl->sess = mem_deref(sl->sess);
 	sl->sdp = mem_deref(sl->sdp);
@@ -226,11 +227,14 @@ int sipleg_ring(struct sipleg *sl, bool early_media)
 	struct mbuf *desc = NULL;
 	int err;
 
-	if (!sl || sl->outbound || !sl->sess || sl->answered)
+	if (!sl || sl->outbound || sl->answered || sl->closed)
 		return EINVAL;
 
-	if (!early_media)
+	if (!early_media) {
+		if (!sl->sess)
+			return sipleg_session_open(sl, 180, NULL);
 		return sipsess_progress(sl->sess, 180, "Ringing", NULL, NULL);
+	}
 
 	if (sl->early_sent)
 		return 0;
@@ -239,7 +243,11 @@ int sipleg_ring(struct sipleg *sl, bool early_media)
 	if (err)
 		return err;
 
-	err = sipsess_progress(sl->sess, 183, "Session Progress", desc, NULL);
+	if (!sl->sess)
+		err = sipleg_session_open(sl, 183, desc);
+	else
+		err = sipsess_progress(sl->sess, 183, "Session Progress", desc,
+				       NULL);
 	if (!err)
 		sl->early_sent = true;
 	mem_deref(desc);
@@ -252,7 +260,7 @@ int sipleg_answer(struct sipleg *sl)
 	struct mbuf *desc = NULL;
 	int err;
 
-	if (!sl || sl->outbound || !sl->sess)
+	if (!sl || sl->outbound || sl->closed)
 		return EINVAL;
 	if (sl->answered)
 		return 0;
@@ -261,7 +269,10 @@ int sipleg_answer(struct sipleg *sl)
 	if (err)
 		return err;
 
-	err = sipsess_answer(sl->sess, 200, "OK", desc, NULL);
+	if (!sl->sess)
+		err = sipleg_session_open(sl, 200, desc);
+	else
+		err = sipsess_answer(sl->sess, 200, "OK", desc, NULL);
 	mem_deref(desc);
 	return err;
 }
@@ -276,15 +287,16 @@ int sipleg_end(struct sipleg *sl, uint16_t scode)
 	if (!sl)
 		return EINVAL;
 
-	sl->closed = true;
-
 	if (!sl->sess) {
-		/* inbound INVITE never accepted: a final reply, statelessly */
-		if (sl->invite && scode >= 300)
+		/* inbound INVITE still pending: its final reply */
+		if (!sl->closed && !sl->outbound && sl->invite && scode >= 300)
 			(void)sip_treply(NULL, sipua_stack(), sl->invite,
 					 scode, sip_reason(scode));
+		sl->closed = true;
+		sipleg_pending_unlink(sl);
 		return 0;
 	}
+	sl->closed = true;
 
 	if (!sl->outbound && !sl->answered && scode >= 300)
 		(void)sipsess_reject(sl->sess, scode, sip_reason(scode), NULL);

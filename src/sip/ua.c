@@ -17,6 +17,7 @@
 static struct {
 	struct sip *sip;                  /* owned */
 	struct sipsess_sock *sock;        /* owned */
+	struct sip_lsnr *cancel_lsnr;     /* owned */
 	const struct cb_config *cfg;      /* borrowed, lives in main.c */
 	sipua_invite_h *inviteh;
 	void *arg;
@@ -144,12 +145,25 @@ static void invite_handler(const struct sip_msg *msg, void *arg)
 
 	/* stateless: a retransmitted INVITE gets another 100, harmless */
 	(void)sip_reply(ua.sip, msg, 100, "Trying");
+	if (sipleg_pending_retransmit(msg))
+		return;
 
 	if (!ua.inviteh) {
 		(void)sipua_reject(msg, 503, NULL);
 		return;
 	}
 	ua.inviteh(msg, ua.arg);
+}
+
+
+/* CANCEL of an INVITE we have not answered yet (see sipleg_in.c) */
+static bool cancel_handler(const struct sip_msg *msg, void *arg)
+{
+	(void)arg;
+
+	if (pl_strcmp(&msg->met, "CANCEL"))
+		return false;
+	return sipleg_pending_cancel(msg);
 }
 
 
@@ -253,6 +267,13 @@ int sipua_init(const struct cb_config *cfg)
 	if (err)
 		goto out;
 
+	err = sipleg_pending_init();
+	if (err)
+		goto out;
+	err = sip_listen(&ua.cancel_lsnr, ua.sip, true, cancel_handler, NULL);
+	if (err)
+		goto out;
+
 	err = sipsess_listen(&ua.sock, ua.sip, 1024, invite_handler, NULL);
 
  out:
@@ -267,6 +288,8 @@ void sipua_close(void)
 	if (ua.sock)
 		sipsess_close_all(ua.sock);
 	ua.sock = mem_deref(ua.sock);
+	ua.cancel_lsnr = mem_deref(ua.cancel_lsnr);
+	sipleg_pending_close();
 	options_close();
 	registrar_close();
 	if (ua.sip)
