@@ -42,7 +42,10 @@ def test_no_symbol_collides_with_libre():
     for name in ("libre.so", "librem.so"):
         theirs |= defined_globals(os.path.join(libs, name), dynamic=True)
     assert theirs
-    assert not (ours & theirs), sorted(ours & theirs)
+    # the timer API is replaced on purpose (src/core/timer.c)
+    replaced = {s for s in ours if s.startswith("tmr_")}
+    assert replaced, "timer heap not linked"
+    assert not ((ours - replaced) & theirs), sorted(ours & theirs)
 
 
 def test_every_c_file_has_its_file_comment():
