@@ -175,6 +175,10 @@ struct call *leg_call(const struct leg *leg);
 int  leg_debug(struct re_printf *pf, const struct leg *leg);
 void leg_info(const struct leg *leg, struct leg_info *info);
 
+/* numbers: E.164 with the trunk's country code for national ones */
+int  call_number_normalize(char *out, size_t sz, const char *in);
+bool call_number_like(const char *s);
+
 /* names and mappings */
 const char *leg_state_name(enum leg_state st);
 const char *leg_ev_name(enum leg_ev ev);

@@ -26,7 +26,11 @@ void api_reply_json(struct api_req *req, uint16_t scode,
 void api_error(struct api_req *req, uint16_t scode, const char *code,
 	       const char *field, const char *message);
 
+int  api_body_decode(struct odict **odp, const char *p, size_t len);
+
 /* routes.c */
+int  api_route_match(struct api_req *req, api_route_h **hp);
+int  api_route_lookup(const struct pl *met, const struct pl *path);
 int  api_route_dispatch(struct api_req *req);
 
 /* calls.c */

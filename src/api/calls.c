@@ -76,20 +76,35 @@ static bool get_uint(struct api_req *req, const char *key, uint32_t *vp,
 
 
 /* prompt names are files in media.prompt_dir: no paths from the network */
-static bool prompt_path(struct api_req *req, const char *name, char *path,
-			size_t sz)
+static bool prompt_path(struct api_req *req, const char *field,
+			const char *name, char *path, size_t sz)
 {
 	for (const char *p = name; *p; p++) {
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
 		      *p == '.') || (p[0] == '.' && p[1] == '.')) {
-			api_error(req, 400, "invalid_field", "file",
+			api_error(req, 400, "invalid_field", field,
 				  "a prompt name from the prompt directory");
 			return false;
 		}
 	}
 	(void)re_snprintf(path, sz, "%s/%s", api_config()->prompt_dir, name);
 	return true;
+}
+
+
+/* a destination that looks like a number must be a valid one */
+static bool number_ok(struct api_req *req, const char *field,
+		      const char *to)
+{
+	char e164[24];
+
+	if (!call_number_like(to) ||
+	    !call_number_normalize(e164, sizeof(e164), to))
+		return true;
+	api_error(req, 422, "invalid_number", field,
+		  "not a valid E.164 or national number");
+	return false;
 }
 
 
@@ -205,7 +220,7 @@ void api_calls_create(struct api_req *req)
 			  "give either bridge_to or play");
 		return;
 	}
-	if (play && !prompt_path(req, play, path, sizeof(path)))
+	if (play && !prompt_path(req, "play", play, path, sizeof(path)))
 		return;
 
 	memset(&dial, 0, sizeof(dial));
@@ -305,7 +320,7 @@ void api_leg_play(struct api_req *req)
 		return;
 	}
 	if (file) {
-		if (!prompt_path(req, file, path, sizeof(path)))
+		if (!prompt_path(req, "file", file, path, sizeof(path)))
 			return;
 		err = leg_play(leg, path, loop);
 	}

@@ -79,7 +79,12 @@ static bool path_match(const char *pattern, const struct pl *path,
 }
 
 
-int api_route_dispatch(struct api_req *req)
+/**
+ * Find the route for req's method and path, filling req->param[]:
+ * 0 and *hp, EPERM if the path exists but not for this method (405),
+ * ENOENT if no route has the path (404).
+ */
+int api_route_match(struct api_req *req, api_route_h **hp)
 {
 	bool path_known = false;
 
@@ -91,14 +96,48 @@ int api_route_dispatch(struct api_req *req)
 		path_known = true;
 		if (pl_strcmp(&req->msg->met, r->method))
 			continue;
-		r->h(req);
+		*hp = r->h;
 		return 0;
 	}
 
-	if (path_known) {
+	return path_known ? EPERM : ENOENT;
+}
+
+
+/** api_route_match() on a bare method and path (tests/fuzz/fuzz_sip.c) */
+int api_route_lookup(const struct pl *met, const struct pl *path)
+{
+	struct http_msg msg;
+	struct api_req req;
+	api_route_h *h = NULL;
+
+	if (!met || !path)
+		return EINVAL;
+
+	memset(&msg, 0, sizeof(msg));
+	msg.met = *met;
+	msg.path = *path;
+	memset(&req, 0, sizeof(req));
+	req.msg = &msg;
+
+	return api_route_match(&req, &h);
+}
+
+
+int api_route_dispatch(struct api_req *req)
+{
+	api_route_h *h = NULL;
+	int err;
+
+	err = api_route_match(req, &h);
+	if (err == EPERM) {
 		api_error(req, 405, "method_not_allowed", NULL,
 			  "method not allowed on this resource");
 		return 0;
 	}
-	return ENOENT;
+	if (err)
+		return err;
+
+	h(req);
+	return 0;
 }

@@ -2,7 +2,8 @@
  * @file api/server.c  HTTP server: parse, bound, dispatch, reply
  *
  * Every request is checked before any handler sees it: body size (413),
- * JSON content type for bodies (415), JSON that parses to an object (400).
+ * JSON content type for bodies (415), a body that is one JSON object
+ * (400).
  * Replies are JSON; errors have the one shape of cb_api.h.
  */
 #include <stdarg.h>
@@ -63,6 +64,74 @@ void api_error(struct api_req *req, uint16_t scode, const char *code,
 }
 
 
+/*
+ * libre's JSON decoder stops quietly at a NUL byte, ignores what follows
+ * the first value and takes arrays for objects; the API wants exactly one
+ * JSON object.  Find where the object that opens the body closes (outside
+ * strings) and allow only whitespace after it.
+ */
+static bool is_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+
+static bool body_is_object(const char *p, size_t len)
+{
+	size_t i = 0, depth = 0;
+	bool str = false, esc = false;
+
+	if (memchr(p, '\0', len))
+		return false;
+	while (i < len && is_ws(p[i]))
+		++i;
+	if (i == len || p[i] != '{')
+		return false;
+
+	for (; i < len; i++) {
+		char c = p[i];
+
+		if (str) {
+			if (esc)
+				esc = false;
+			else if (c == '\\')
+				esc = true;
+			else if (c == '"')
+				str = false;
+			continue;
+		}
+		if (c == '"')
+			str = true;
+		else if (c == '{' || c == '[')
+			++depth;
+		else if ((c == '}' || c == ']') && depth && --depth == 0)
+			break;
+	}
+	if (i == len)
+		return false;    /* never closed */
+
+	for (++i; i < len; i++) {
+		if (!is_ws(p[i]))
+			return false;
+	}
+	return true;
+}
+
+
+/** Decode a request body that must be one JSON object: EBADMSG if not */
+int api_body_decode(struct odict **odp, const char *p, size_t len)
+{
+	int err;
+
+	if (!odp || !p || !body_is_object(p, len))
+		return EBADMSG;
+	err = json_decode_odict(odp, 16, p, len, 8);
+	if (err || !*odp)
+		return EBADMSG;
+	return 0;
+}
+
+
 static void request_handler(struct http_conn *conn,
 			    const struct http_msg *msg, void *arg)
 {
@@ -86,10 +155,8 @@ static void request_handler(struct http_conn *conn,
 				  "send application/json");
 			return;
 		}
-		if (json_decode_odict(&req.body, 16,
-				      (const char *)mbuf_buf(msg->mb), len,
-				      8) ||
-		    !req.body) {
+		if (api_body_decode(&req.body,
+				    (const char *)mbuf_buf(msg->mb), len)) {
 			api_error(&req, 400, "invalid_json", NULL,
 				  "body is not valid JSON");
 			return;

@@ -312,6 +312,8 @@ int leg_answer(struct leg *leg)
 
 int leg_hangup(struct leg *leg, enum leg_cause cause)
 {
+	uint16_t status;
+
 	if (!leg)
 		return EINVAL;
 	if (leg->state == LEG_ENDED || leg->state == LEG_ENDING)
@@ -320,7 +322,11 @@ int leg_hangup(struct leg *leg, enum leg_cause cause)
 	if (leg->state == LEG_NEW)
 		return leg_event(leg, LEG_EV_HANGUP, cause, 0);
 
-	(void)leg_event(leg, LEG_EV_HANGUP, cause, 0);
+	/* an inbound INVITE we refuse gets this final status */
+	status = !leg->outbound && !leg->ts_answered
+		? cause_sip_status(cause != CAUSE_NONE ? cause : CAUSE_NORMAL)
+		: 0;
+	(void)leg_event(leg, LEG_EV_HANGUP, cause, status);
 	if (leg->sl)
 		(void)sipleg_end(leg->sl, cause_sip_status(leg->cause));
 	return leg_event(leg, LEG_EV_CLOSED, cause, 0);

@@ -121,3 +121,16 @@ int number_dial_format(char *out, size_t sz, const char *e164,
 			  trunk->dial_plus ? "+" : "", e164 + 1);
 	return (len < 0 || (size_t)len >= sz) ? ENOMEM : 0;
 }
+
+
+int call_number_normalize(char *out, size_t sz, const char *in)
+{
+	return number_normalize(out, sz, in,
+				call_config()->trunk.country_code);
+}
+
+
+bool call_number_like(const char *s)
+{
+	return number_like(s);
+}
