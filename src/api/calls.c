@@ -222,6 +222,9 @@ void api_calls_create(struct api_req *req)
 	}
 	if (play && !prompt_path(req, "play", play, path, sizeof(path)))
 		return;
+	if (!number_ok(req, "to", to) ||
+	    (bridge_to && !number_ok(req, "bridge_to", bridge_to)))
+		return;
 
 	memset(&dial, 0, sizeof(dial));
 	dial.to = to;
