@@ -57,6 +57,26 @@ def rtp_range(size=400):
     return lo, lo + size - 1
 
 
+def _udp_free(port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        s.bind(("127.0.0.1", port))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+def free_media_port():
+    """An even port P with P and P+2 free (SIPp's -mp binds both)."""
+    for _ in range(100):
+        lo, _ = rtp_range(8)
+        if all(_udp_free(p) for p in (lo, lo + 1, lo + 2, lo + 3)):
+            return lo
+    raise RuntimeError("no free media port")
+
+
 def wait_for(pred, timeout=10.0, interval=0.02, what="condition"):
     """Poll pred() until it returns a truthy value or the deadline passes."""
     deadline = time.monotonic() + timeout
@@ -260,8 +280,7 @@ class Sipp:
         if not os.path.exists(pcap):
             os.symlink("/usr/share/sip-tester", pcap)
         self.port = port or free_port()
-        lo, _ = rtp_range(8)
-        self.mport = mport or lo
+        self.mport = mport or free_media_port()
         sc = (["-sf", scenario] if scenario.endswith(".xml")
               else ["-sn", scenario])
         self.argv = (["timeout", "60", "sipp"] + sc +
