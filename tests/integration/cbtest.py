@@ -44,7 +44,8 @@ def free_port(kind="both"):
     raise RuntimeError("no free port")
 
 
-_next_rtp = [20000]
+# start at a per-process offset so parallel suites on one host collide less
+_next_rtp = [20000 + (os.getpid() % 90) * 400]
 
 
 def rtp_range(size=400):
