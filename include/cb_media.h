@@ -85,10 +85,18 @@ struct media_stats {
 	uint64_t rx_strays;       /**< dropped: wrong source after latch   */
 	uint32_t rx_dtmf;         /**< telephone-events received           */
 	bool latched;
+	/* added by the media engine */
+	uint64_t rx_junk;         /**< dropped: not RTP, bad header/PT     */
+	uint64_t tx_errors;       /**< sends the kernel refused            */
+	uint64_t rtcp_rx, rtcp_tx;/**< RTCP compound packets               */
+	uint32_t jitter_us;       /**< RFC 3550 interarrival jitter        */
+	uint32_t rtt_ms;          /**< from RTCP LSR/DLSR, 0 if unknown    */
+	int32_t peer_lost;        /**< cumulative loss the peer reports    */
 };
 
 int  media_init(const struct media_config *cfg);
 void media_close(void);
+int  media_debug(struct re_printf *pf, void *unused);
 
 /* endpoints; mem_deref(ep) closes it and releases the port */
 int  media_ep_alloc(struct media_ep **epp, const char *ctx,
@@ -98,7 +106,18 @@ int  media_ep_params(struct media_ep *ep, const struct media_params *prm);
 int  media_ep_stats(const struct media_ep *ep, struct media_stats *st);
 int  media_ep_debug(struct re_printf *pf, const struct media_ep *ep);
 
-/* what the endpoint sends; each replaces the previous source */
+/*
+ * What the endpoint sends; each replaces the previous source.  Bridge,
+ * echo and mixer membership are the endpoint's base source (one at a
+ * time).  A play or tone overrides the base while it runs; when it ends
+ * (PLAY_DONE) or media_ep_stop() stops it, the base source resumes.
+ * Setting a new base cancels a running play/tone (no PLAY_DONE then).
+ * media_ep_stop() ends play, tone and echo; unbridge/mixer_remove end the
+ * others.  DTMF sending suspends the audio source while the digit lasts;
+ * it needs a negotiated telephone-event PT (else ENOTSUP).  RTP_START is
+ * reported on the first latched packet and again when RTP resumes after
+ * RTP_TIMEOUT; the timeout is not armed while dir has no receive part.
+ */
 int  media_ep_bridge(struct media_ep *a, struct media_ep *b);
 int  media_ep_unbridge(struct media_ep *ep);
 int  media_ep_play(struct media_ep *ep, const char *wav_path, bool loop);

@@ -280,10 +280,10 @@ void api_leg_dtmf(struct api_req *req)
 
 	if (!leg || !get_str(req, "digits", &digits, true))
 		return;
-	if (strlen(digits) > 32 ||
+	if (strlen(digits) > 20 ||
 	    strspn(digits, "0123456789*#ABCD") != strlen(digits)) {
 		api_error(req, 400, "invalid_field", "digits",
-			  "up to 32 of 0-9 * # A-D");
+			  "up to 20 of 0-9 * # A-D");
 		return;
 	}
 	if (leg_state(leg) != LEG_ANSWERED) {
