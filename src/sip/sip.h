@@ -39,8 +39,14 @@ struct sip *sipua_stack(void);
 struct sipsess_sock *sipua_sess_sock(void);
 const struct cb_config *sipua_config(void);
 const char *sip_reason(uint16_t scode);
+uint16_t sipua_msg_check(const struct sip_msg *msg, const char **reasonp);
 
 /* sdp.c */
+struct media_params;
+int  sipleg_sdp_session(struct sdp_session **sessp, struct sdp_media **mp,
+			const struct sa *laddr);
+int  sipleg_sdp_check(const struct pl *sdp);
+int  sipleg_sdp_params(const struct sdp_media *m, struct media_params *prm);
 int  sipleg_sdp_alloc(struct sipleg *sl);
 int  sipleg_sdp_apply(struct sipleg *sl);
 int  sipleg_sdp_encode(struct sipleg *sl, struct mbuf **descp, bool offer);
@@ -55,6 +61,7 @@ int  sipleg_answer_handler(const struct sip_msg *msg, void *arg);
 void sipleg_estab_handler(const struct sip_msg *msg, void *arg);
 void sipleg_info_handler(struct sip *sip, const struct sip_msg *msg,
 			 void *arg);
+char sipleg_info_digit(const struct sip_msg *msg);
 void sipleg_close_handler(int err, const struct sip_msg *msg, void *arg);
 int  sipleg_alloc(struct sipleg **slp, struct media_ep *ep, const char *ctx,
 		  sipleg_ev_h *evh, void *arg);

@@ -102,8 +102,9 @@ int sipleg_offer_handler(struct mbuf **descp, const struct sip_msg *msg,
 	if (err)
 		return err;
 
+	/* libre keeps rdir from our side: the peer's sendonly is RECVONLY */
 	rdir = sdp_media_rdir(sl->sdpm);
-	held = rdir == SDP_SENDONLY || rdir == SDP_INACTIVE ||
+	held = rdir == SDP_RECVONLY || rdir == SDP_INACTIVE ||
 	       sa_is_any(sdp_media_raddr(sl->sdpm));
 	if (held != sl->held_remote) {
 		sl->held_remote = held;
@@ -150,8 +151,11 @@ void sipleg_estab_handler(const struct sip_msg *msg, void *arg)
 }
 
 
-/* "Signal=5" (application/dtmf-relay) or "5" (application/dtmf) */
-static char info_digit(const struct sip_msg *msg)
+/**
+ * The digit of an INFO body: "Signal=5" (application/dtmf-relay) or "5"
+ * (application/dtmf); 0 if there is none
+ */
+char sipleg_info_digit(const struct sip_msg *msg)
 {
 	struct pl sig;
 	const char *p = (const char *)mbuf_buf(msg->mb);
@@ -159,8 +163,9 @@ static char info_digit(const struct sip_msg *msg)
 	struct pl body = {p, n};
 
 	if (!pl_strcasecmp(&msg->ctyp.subtype, "dtmf-relay")) {
-		if (re_regex(body.p, body.l, "Signal[ \t]*=[ \t]*[0-9*#A-Da-d]",
-			     NULL, NULL, &sig))
+		if (re_regex(body.p, body.l,
+			     "Signal[ \t]*=[ \t]*[0-9*#A-Da-d]1", NULL, NULL,
+			     &sig))
 			return 0;
 		return (char)toupper((unsigned char)sig.p[0]);
 	}
@@ -181,7 +186,7 @@ void sipleg_info_handler(struct sip *sip, const struct sip_msg *msg,
 	char digit = 0;
 
 	if (!pl_strcasecmp(&msg->ctyp.type, "application"))
-		digit = info_digit(msg);
+		digit = sipleg_info_digit(msg);
 
 	if (!digit) {
 		(void)sip_treply(NULL, sip, msg, 415, "Unsupported Media Type");

@@ -40,6 +40,10 @@ static void progress_handler(const struct sip_msg *msg, void *arg)
 	if (msg->scode < 180)
 		return;
 
+	/* libre 1.1.0 gives 18x SDP to no handler: apply it here */
+	if (early && sipleg_answer_handler(msg, sl))
+		early = false;
+
 	sipleg_report(sl, early ? SIPLEG_EV_EARLY : SIPLEG_EV_RINGING,
 		      msg->scode, 0, false);
 }

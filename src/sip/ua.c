@@ -2,8 +2,14 @@
  * @file sip/ua.c  The SIP user agent: stack, listeners, inbound INVITEs
  *
  * Owns the one libre SIP stack.  Order matters at start-up (libre tries
- * sip_listen handlers in registration order): the registrar's REGISTER
- * handler and the OPTIONS handler are installed before sipsess_listen.
+ * sip_listen handlers in registration order): the request check comes
+ * first, then the registrar's REGISTER handler and the OPTIONS handler,
+ * then sipsess_listen.  The check answers 400/415/416 to requests that
+ * libre parsed but that no handler should see (missing Via/Call-ID/From/
+ * To/CSeq, CSeq method mismatch, bad numbers, Content-Length that
+ * disagrees with a datagram's body, a Request-URI that is not sip:/sips:,
+ * an INVITE body that is not SDP or whose c= lines are unusable), so that
+ * nothing downstream acts on them.
  * Inbound INVITEs get a stateless 100 Trying at once (SIPp and most
  * phones expect it) and are then handed to the call model's routing.
  */
@@ -16,6 +22,7 @@
 
 static struct {
 	struct sip *sip;                  /* owned */
+	struct sip_lsnr *check;           /* owned */
 	struct sipsess_sock *sock;        /* owned */
 	struct sip_lsnr *cancel_lsnr;     /* owned */
 	const struct cb_config *cfg;      /* borrowed, lives in main.c */
@@ -139,6 +146,148 @@ bool sipua_trusted(const struct sa *src)
 }
 
 
+/* a header value that is a decimal number of at most `maxdig` digits */
+static bool pl_is_num(const struct pl *pl, size_t maxdig)
+{
+	if (!pl_isset(pl) || pl->l > maxdig)
+		return false;
+	for (size_t i = 0; i < pl->l; i++) {
+		if (pl->p[i] < '0' || pl->p[i] > '9')
+			return false;
+	}
+	return true;
+}
+
+
+/* true stops the walk: this Content-Length is not the first one's number */
+static bool clen_handler(const struct sip_hdr *hdr,
+			 const struct sip_msg *msg, void *arg)
+{
+	const struct pl *first = arg;
+	(void)msg;
+
+	return !pl_is_num(&hdr->val, 9) || pl_cmp(&hdr->val, first);
+}
+
+
+/**
+ * Basic validity of a request that libre parsed.  Returns 0, or the status
+ * to answer and its reason.  Over UDP a body longer than Content-Length is
+ * cut to it (RFC 3261 18.3); a shorter one is an error.
+ */
+uint16_t sipua_msg_check(const struct sip_msg *msg, const char **reasonp)
+{
+	const struct sip_hdr *cseq, *clen;
+	struct pl num, met;
+	size_t body;
+
+	*reasonp = "Bad Request";
+
+	/* without a Via a UDP reply cannot be routed; TCP gets the 400 */
+	if (!pl_isset(&msg->via.sentby) || !pl_isset(&msg->callid) ||
+	    !pl_isset(&msg->from.auri) || !pl_isset(&msg->to.auri)) {
+		*reasonp = "Missing Header";
+		return 400;
+	}
+
+	cseq = sip_msg_hdr(msg, SIP_HDR_CSEQ);
+	if (!cseq || re_regex(cseq->val.p, cseq->val.l, "[^ \t]+[ \t]+[^ \t]+",
+			      &num, NULL, &met)) {
+		*reasonp = "Bad CSeq";
+		return 400;
+	}
+	/* RFC 3261 8.1.1.5: the number is below 2**31 */
+	if (!pl_is_num(&num, 10) || pl_u64(&num) >= 0x80000000ULL) {
+		*reasonp = "Bad CSeq";
+		return 400;
+	}
+	if (pl_cmp(&met, &msg->met)) {
+		*reasonp = "CSeq Method Mismatch";
+		return 400;
+	}
+
+	if (pl_isset(&msg->maxfwd) &&
+	    (!pl_is_num(&msg->maxfwd, 3) || pl_u32(&msg->maxfwd) > 255)) {
+		*reasonp = "Bad Max-Forwards";
+		return 400;
+	}
+
+	if (pl_strcasecmp(&msg->uri.scheme, "sip") &&
+	    pl_strcasecmp(&msg->uri.scheme, "sips")) {
+		*reasonp = "Unsupported URI Scheme";
+		return 416;
+	}
+	if (!pl_isset(&msg->uri.host))
+		return 400;
+
+	if (!pl_strcmp(&msg->met, "INVITE") &&
+	    !sip_msg_hdr(msg, SIP_HDR_CONTACT)) {
+		*reasonp = "Missing Contact";
+		return 400;
+	}
+
+	clen = sip_msg_hdr(msg, SIP_HDR_CONTENT_LENGTH);
+	if (clen) {
+		if (sip_msg_hdr_apply(msg, true, SIP_HDR_CONTENT_LENGTH,
+				      clen_handler, (void *)&clen->val)) {
+			*reasonp = "Bad Content-Length";
+			return 400;
+		}
+		body = mbuf_get_left(msg->mb);
+		if (msg->tp == SIP_TRANSP_UDP && pl_u32(&clen->val) > body) {
+			*reasonp = "Content-Length Exceeds Body";
+			return 400;
+		}
+		if (pl_u32(&clen->val) < body)
+			msg->mb->end = msg->mb->pos + pl_u32(&clen->val);
+	}
+	/* without Content-Length (UDP only: TCP framing needs it) the
+	 * datagram's rest is the body */
+
+	if (!pl_strcmp(&msg->met, "INVITE") && mbuf_get_left(msg->mb)) {
+		struct pl sdp;
+
+		if (!sipleg_sdp_has_body(msg)) {
+			*reasonp = "Unsupported Media Type";
+			return 415;
+		}
+		sdp.p = (const char *)mbuf_buf(msg->mb);
+		sdp.l = mbuf_get_left(msg->mb);
+		if (sipleg_sdp_check(&sdp)) {
+			*reasonp = "Bad SDP Connection Address";
+			return 400;
+		}
+	}
+
+	return 0;
+}
+
+
+/* first listener: answer what no handler should see */
+static bool check_handler(const struct sip_msg *msg, void *arg)
+{
+	const char *reason;
+	uint16_t scode;
+	(void)arg;
+
+	scode = sipua_msg_check(msg, &reason);
+	if (!scode)
+		return false;
+
+	log_info(NULL, "%r from %J refused: %u %s", &msg->met, &msg->src,
+		 scode, reason);
+	if (!pl_strcmp(&msg->met, "ACK"))
+		return true;
+	if (scode == 415)
+		(void)sip_replyf(ua.sip, msg, scode, reason,
+				 "Accept: application/sdp\r\n"
+				 "Content-Length: 0\r\n\r\n");
+	else
+		(void)sip_reply(ua.sip, msg, scode, reason);
+	return true;
+}
+
+
 static void invite_handler(const struct sip_msg *msg, void *arg)
 {
 	(void)arg;
@@ -259,6 +408,10 @@ int sipua_init(const struct cb_config *cfg)
 
 	sip_set_trace_handler(ua.sip, trace_handler);
 
+	err = sip_listen(&ua.check, ua.sip, true, check_handler, NULL);
+	if (err)
+		goto out;
+
 	err = registrar_init(ua.sip, cfg);
 	if (err)
 		goto out;
@@ -292,6 +445,7 @@ void sipua_close(void)
 	sipleg_pending_close();
 	options_close();
 	registrar_close();
+	ua.check = mem_deref(ua.check);
 	if (ua.sip)
 		sip_close(ua.sip, false);
 	ua.sip = mem_deref(ua.sip);
