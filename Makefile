@@ -22,9 +22,11 @@ OPT      ?= -O2 -g
 SAN      ?=
 CFLAGS   += -std=c11 $(OPT) $(WARN) $(DEFS) $(SAN) -Iinclude -Isrc \
 	    $(shell pkg-config --cflags $(PKGS))
-LDLIBS   += $(shell pkg-config --libs $(PKGS)) -lpthread -lm
-# our timer heap (src/core/timer.c) must interpose libre's tmr_* functions
-LDFLAGS  += $(SAN) -Wl,--export-dynamic-symbol='tmr_*'
+LDLIBS   += $(shell pkg-config --libs $(PKGS)) -lpthread -lm -ldl
+# our timer heap (src/core/timer.c) and SIP start-line guard
+# (src/sip/guard.c) must interpose libre's own functions
+LDFLAGS  += $(SAN) -Wl,--export-dynamic-symbol='tmr_*' \
+	    -Wl,--export-dynamic-symbol=sip_msg_decode
 
 LIB_SRC  := $(sort $(wildcard src/core/*.c src/call/*.c src/sip/*.c \
 	      src/media/*.c src/api/*.c))

@@ -75,6 +75,10 @@ bool sipleg_pending_cancel(const struct sip_msg *msg);
 int  sipleg_session_open(struct sipleg *sl, uint16_t scode,
 			 struct mbuf *desc);
 
+/* guard.c */
+int  sipguard_start_line(const char *p, size_t n);
+uint64_t sipguard_refused(void);
+
 /* options.c */
 int  options_init(struct sip *sip);
 void options_close(void);

@@ -456,6 +456,8 @@ void sipua_close(void)
 int sipua_debug(struct re_printf *pf, void *unused)
 {
 	(void)unused;
-	return re_hprintf(pf, "sip: rx=%u tx=%u registrations=%u\n",
-			  ua.rx, ua.tx, registrar_count());
+	return re_hprintf(pf, "sip: rx=%u tx=%u registrations=%u "
+			  "refused_start_lines=%llu\n", ua.rx, ua.tx,
+			  registrar_count(),
+			  (unsigned long long)sipguard_refused());
 }

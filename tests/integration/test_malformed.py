@@ -56,6 +56,7 @@ EXPECT = {
     "headers-3000": (DROP, 200),
     "long-callid-8k": (DROP, 200),
     "long-uri-user-4k": (DROP, 200),
+    "long-line-no-spaces": (DROP, DROP),   # refused before libre's regex
     "invite-long-number": (404, 404),
     # Content-Length
     "clen-bigger": (400, DROP),
