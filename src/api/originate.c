@@ -1,10 +1,12 @@
 /**
  * @file api/originate.c  API-originated calls: what happens on answer
  *
- * POST /v1/calls places leg A.  When A answers, the request's plan runs:
- * bridge_to dials leg B (A hears ringback meanwhile, or B's early media)
- * and bridges them; play streams a prompt to A and, with hangup_after,
- * hangs up when it has finished.  A plan lives until its leg A ends.
+ * POST /v1/calls places leg A (several legs when `to` is a user with
+ * several devices: the first to answer is A).  When A answers, the
+ * request's plan runs: bridge_to dials leg B (A hears ringback meanwhile,
+ * or B's early media) and bridges them; play streams a prompt to A and,
+ * with hangup_after, hangs up when it has finished.  A plan lives until
+ * its leg A or its call ends.
  */
 #include <string.h>
 #include <re.h>
@@ -13,8 +15,9 @@
 
 struct plan {
 	struct le le;
-	struct call *call;         /* borrowed; valid while A is alive */
-	char leg_a[CB_ID_LEN + 1];
+	struct call *call;         /* borrowed; valid until CALL_END   */
+	char call_id[CB_ID_LEN + 1];
+	char leg_a[CB_ID_LEN + 1]; /* empty until a leg answers        */
 	char *bridge_to;
 	char *play;
 	char *from;
@@ -35,12 +38,12 @@ static void plan_destructor(void *arg)
 }
 
 
-static struct plan *plan_find(const char *leg_id)
+static struct plan *plan_find(const char *call_id)
 {
 	for (struct le *le = plans.head; le; le = le->next) {
 		struct plan *p = le->data;
 
-		if (!strcmp(p->leg_a, leg_id))
+		if (!strcmp(p->call_id, call_id))
 			return p;
 	}
 	return NULL;
@@ -73,27 +76,35 @@ static void plan_run(struct plan *p, struct leg *a)
 static void event_handler(const struct call_event *ev, void *arg)
 {
 	struct plan *p;
+	bool is_a;
 	(void)arg;
 
-	if (!ev->leg_id)
+	if (!ev->call_id)
 		return;
-	p = plan_find(ev->leg_id);
+	p = plan_find(ev->call_id);
 	if (!p)
 		return;
+	is_a = ev->leg_id && !strcmp(p->leg_a, ev->leg_id);
 
 	switch (ev->type) {
 
 	case CALL_EV_LEG_STATE:
-		if (ev->new_state == LEG_ANSWERED &&
-		    ev->old_state != LEG_HELD)
+		if (ev->new_state == LEG_ANSWERED && !p->leg_a[0]) {
+			str_ncpy(p->leg_a, ev->leg_id, sizeof(p->leg_a));
 			plan_run(p, (struct leg *)ev->leg);
-		else if (ev->new_state == LEG_ENDED)
+		}
+		else if (ev->new_state == LEG_ENDED && is_a) {
 			mem_deref(p);
+		}
 		break;
 
 	case CALL_EV_PLAY_DONE:
-		if (p->play && p->hangup_after)
+		if (is_a && p->play && p->hangup_after)
 			(void)leg_hangup((struct leg *)ev->leg, CAUSE_NORMAL);
+		break;
+
+	case CALL_EV_CALL_END:
+		mem_deref(p);
 		break;
 
 	default:
@@ -105,6 +116,7 @@ static void event_handler(const struct call_event *ev, void *arg)
 int orig_start(struct call **callp, const struct leg_dial *dial,
 	       const char *bridge_to, const char *play, bool hangup_after)
 {
+	char cid[CB_ID_LEN + 1];
 	struct call *call = NULL;
 	struct leg *a = NULL;
 	struct plan *p;
@@ -126,18 +138,22 @@ int orig_start(struct call **callp, const struct leg_dial *dial,
 	if (err)
 		goto out;
 	p->call = call;
+	str_ncpy(p->call_id, call_id(call), sizeof(p->call_id));
 	list_append(&plans, &p->le, p);
 
+	str_ncpy(cid, p->call_id, sizeof(cid));
 	err = call_dial(call, &a, dial);
+	/* a synchronous CALL_END may have freed the plan already */
+	p = plan_find(cid);
 	if (err || !a) {
 		(void)call_hangup(call, CAUSE_FAILED);
+		p = plan_find(cid);
 		mem_deref(call);
 		call = NULL;
+		err = err ? err : ENOENT;
 		goto out;
 	}
-	str_ncpy(p->leg_a, leg_id(a), sizeof(p->leg_a));
-	if (leg_state(a) != LEG_ENDED)
-		p = NULL;    /* the list owns it until leg A ends */
+	p = NULL;   /* the list owns it until its call or leg A ends */
 
 	*callp = call;
 

@@ -12,7 +12,9 @@
  *                           cause (an inbound A is refused with its SIP
  *                           status, e.g. 486 for busy);
  *   - either side ends   -> the other side is hung up;
- *   - either side holds  -> the hold is passed on by re-INVITE.
+ *   - either side holds  -> the hold is passed on by re-INVITE;
+ *   - one device of a user answers (LEG_ROLE_FORK, no A yet: an API call
+ *     to a user) -> the user's other devices are CANCELed.
  */
 #include <string.h>
 #include <re.h>
@@ -182,10 +184,34 @@ static void on_a_change(struct call *call, struct leg *a,
 }
 
 
+/* a user's device answered: its siblings stop ringing */
+static void on_fork_change(struct call *call, struct leg *leg)
+{
+	struct le *le;
+
+	if (leg->state != LEG_ANSWERED)
+		return;
+
+	leg->role = LEG_ROLE_NONE;
+	le = call->legs.head;
+	while (le) {
+		struct leg *other = le->data;
+
+		le = le->next;
+		if (other->role == LEG_ROLE_FORK && alive(other)) {
+			other->role = LEG_ROLE_NONE;
+			(void)leg_hangup(other, CAUSE_CANCELED);
+		}
+	}
+}
+
+
 void bridge_on_leg_change(struct call *call, struct leg *leg,
 			  enum leg_state old)
 {
-	if (leg->role == LEG_ROLE_A)
+	if (leg->role == LEG_ROLE_FORK)
+		on_fork_change(call, leg);
+	else if (leg->role == LEG_ROLE_A)
 		on_a_change(call, leg, old);
 	else if (leg->role == LEG_ROLE_B && call->a)
 		on_b_change(call, leg, old);

@@ -19,6 +19,7 @@ enum leg_role {
 	LEG_ROLE_NONE = 0,    /**< standalone (prompt, mixer member)     */
 	LEG_ROLE_A,           /**< the side that was there first          */
 	LEG_ROLE_B,           /**< a candidate/connected far side          */
+	LEG_ROLE_FORK,        /**< one device of a user; first answer wins */
 };
 
 struct leg {

@@ -5,8 +5,9 @@
  *   - a sip:/sips: URI is called directly;
  *   - a phone number is normalised to E.164, formatted for the trunk and
  *     sent through it (digest credentials answered on 401/407);
- *   - a registered user name is called on its first live contact
- *     (route.c forks inbound calls to every contact).
+ *   - a registered user name rings every live contact of the user at
+ *     once (LEG_ROLE_FORK: the first to answer wins, the others are
+ *     CANCELed by bridge.c); the first leg is returned.
  * A destination that cannot be reached still yields a leg, which ends at
  * once with its cause (invalid-number, unavailable), so that API users see
  * one uniform outcome for every leg.
@@ -15,22 +16,30 @@
 #include <re.h>
 #include "call.h"
 
-struct contact {
-	char uri[256];
-	char route[96];
+struct fork_ctx {
+	struct call *call;
+	const struct leg_dial *dial;
+	struct leg *first;
 };
 
 
-static bool contact_handler(const char *uri, const struct sa *src,
-			 enum sip_transp tp,
-			    void *arg)
+/* every live contact of the user rings; bridge.c lets the first win */
+static bool fork_handler(const char *uri, const struct sa *src,
+			 enum sip_transp tp, void *arg)
 {
-	struct contact *c = arg;
+	struct fork_ctx *fc = arg;
+	char route[96];
+	struct leg *leg = NULL;
 
-	str_ncpy(c->uri, uri, sizeof(c->uri));
-	(void)re_snprintf(c->route, sizeof(c->route), "sip:%J;transport=%s;lr",
+	(void)re_snprintf(route, sizeof(route), "sip:%J;transport=%s;lr",
 			  src, tp == SIP_TRANSP_TCP ? "tcp" : "udp");
-	return true;
+	if (call_dial_contact(fc->call, &leg, fc->dial, uri, route) || !leg)
+		return false;
+	if (leg->state != LEG_ENDED)
+		leg->role = LEG_ROLE_FORK;
+	if (!fc->first)
+		fc->first = leg;
+	return false;
 }
 
 
@@ -162,7 +171,7 @@ static int dial_number(struct call *call, struct leg **legp,
 int call_dial(struct call *call, struct leg **legp,
 	      const struct leg_dial *dial)
 {
-	struct contact c;
+	struct fork_ctx fc;
 	struct uri uri;
 	struct pl pl;
 
@@ -179,9 +188,13 @@ int call_dial(struct call *call, struct leg **legp,
 	if (number_like(dial->to))
 		return dial_number(call, legp, dial);
 
-	memset(&c, 0, sizeof(c));
-	if (0 == sipua_lookup(dial->to, contact_handler, &c))
-		return call_dial_contact(call, legp, dial, c.uri, c.route);
-
-	return ENOENT;
+	memset(&fc, 0, sizeof(fc));
+	fc.call = call;
+	fc.dial = dial;
+	(void)sipua_lookup(dial->to, fork_handler, &fc);
+	if (!fc.first)
+		return ENOENT;
+	if (legp)
+		*legp = fc.first;
+	return 0;
 }

@@ -26,8 +26,9 @@ class Baresip(cbtest.Proc):
     """baresip with its own config dir; `user`/`password` registered at
     callbridge's SIP port."""
 
-    def __init__(self, tmpdir, cb_port, user, password):
-        self.dir = os.path.join(tmpdir, "baresip-" + user)
+    def __init__(self, tmpdir, cb_port, user, password, answermode="auto",
+                 tag=""):
+        self.dir = os.path.join(tmpdir, "baresip-" + user + tag)
         os.makedirs(self.dir, exist_ok=True)
         self.sip_port = cbtest.free_port()
         lo, hi = cbtest.rtp_range(40)
@@ -57,12 +58,12 @@ class Baresip(cbtest.Proc):
                 "",
             ]))
         with open(os.path.join(self.dir, "accounts"), "w") as f:
-            f.write("<%s;transport=udp>;auth_pass=%s;answermode=auto;"
+            f.write("<%s;transport=udp>;auth_pass=%s;answermode=%s;"
                     "regint=60;audio_codecs=PCMU,PCMA\n"
-                    % (self.aor, password))
+                    % (self.aor, password, answermode))
         with open(os.path.join(self.dir, "contacts"), "w") as f:
             f.write("")
-        super().__init__("baresip-" + user,
+        super().__init__("baresip-" + user + tag,
                          ["baresip", "-f", self.dir], tmpdir)
 
 
@@ -140,3 +141,33 @@ def test_wrong_password_is_refused(tmp_path, procs, cb):
         body
     assert "registered uri=" not in cb.log()
     assert bs.alive()
+
+
+def test_fork_first_answer_wins(tmp_path, procs, cb):
+    """alice on two devices: a call to alice rings both at once; the one
+    that answers gets the call, the other is CANCELed."""
+    desk = Baresip(str(tmp_path), cb.sip_port, "alice", "alicepw",
+                   answermode="auto", tag="-desk")
+    mobile = Baresip(str(tmp_path), cb.sip_port, "alice", "alicepw",
+                     answermode="manual", tag="-mobile")
+    procs.extend([desk, mobile])
+    cbtest.wait_for(lambda: cb.log().count("registered uri=") >= 2,
+                    timeout=20, what="both devices registered")
+
+    st, call = call_alice(cb)
+    assert st == 201, call
+
+    def settled():
+        c = cb.call(call["id"])
+        legs = c["legs"] if c else []
+        states = sorted((l["state"], l["cause"]) for l in legs)
+        return c if states == [("answered", "none"),
+                               ("ended", "canceled")] else None
+    c = cbtest.wait_for(settled, timeout=20, interval=0.1,
+                        what="one device answered, the other canceled")
+    assert len(c["legs"]) == 2, c
+    # the device that never answered saw the call and its CANCEL
+    wait_log(mobile, r"(?i)incoming call")
+    wait_log(mobile, r"(?i)session closed|terminated|cancel")
+    st, _ = cb.api("DELETE", "/v1/calls/" + call["id"])
+    assert st == 200
