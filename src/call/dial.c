@@ -43,6 +43,23 @@ static bool fork_handler(const char *uri, const struct sa *src,
 }
 
 
+/* what every outbound leg shares: ring timeout, From, the leg's peer */
+static void target_init(struct sipleg_target *t, struct leg *leg,
+			const struct leg_dial *dial, char *from, size_t fromsz)
+{
+	const struct cb_config *cfg = call_config();
+
+	leg->ring_timeout_s = dial->ring_timeout_s ? dial->ring_timeout_s
+						   : cfg->ring_timeout_s;
+	(void)re_snprintf(from, fromsz, "sip:%s@%s",
+			  dial->from_user && *dial->from_user
+			  ? dial->from_user : "anonymous", cfg->sip_domain);
+	memset(t, 0, sizeof(*t));
+	t->from_uri = from;
+	t->from_name = dial->from_name;
+}
+
+
 static void ring_timeout(void *arg)
 {
 	struct leg *leg = arg;
@@ -79,7 +96,6 @@ int call_dial_contact(struct call *call, struct leg **legp,
 		      const struct leg_dial *dial, const char *uri,
 		      const char *route)
 {
-	const struct cb_config *cfg = call_config();
 	struct sipleg_target t;
 	char from[160];
 	struct leg *leg;
@@ -89,17 +105,9 @@ int call_dial_contact(struct call *call, struct leg **legp,
 	if (err)
 		return err;
 
-	leg->ring_timeout_s = dial->ring_timeout_s ? dial->ring_timeout_s
-						   : cfg->ring_timeout_s;
 	str_ncpy(leg->peer, uri, sizeof(leg->peer));
-	(void)re_snprintf(from, sizeof(from), "sip:%s@%s",
-			  dial->from_user && *dial->from_user
-			  ? dial->from_user : "anonymous", cfg->sip_domain);
-
-	memset(&t, 0, sizeof(t));
+	target_init(&t, leg, dial, from, sizeof(from));
 	t.uri = uri;
-	t.from_uri = from;
-	t.from_name = dial->from_name;
 	t.route = route;
 
 	if (legp)
@@ -123,8 +131,7 @@ static int dial_number(struct call *call, struct leg **legp,
 	if (legp)
 		*legp = leg;
 
-	leg->ring_timeout_s = dial->ring_timeout_s ? dial->ring_timeout_s
-						   : cfg->ring_timeout_s;
+	target_init(&t, leg, dial, from, sizeof(from));
 	str_ncpy(leg->peer, dial->to, sizeof(leg->peer));
 
 	if (number_normalize(e164, sizeof(e164), dial->to,
@@ -153,14 +160,7 @@ static int dial_number(struct call *call, struct leg **legp,
 			  cfg->trunk.host, cfg->trunk.port,
 			  strcmp(cfg->trunk.transport, "tcp")
 			  ? "" : ";transport=tcp");
-	(void)re_snprintf(from, sizeof(from), "sip:%s@%s",
-			  dial->from_user && *dial->from_user
-			  ? dial->from_user : "anonymous", cfg->sip_domain);
-
-	memset(&t, 0, sizeof(t));
 	t.uri = uri;
-	t.from_uri = from;
-	t.from_name = dial->from_name;
 	t.auth_user = cfg->trunk.username;
 	t.auth_pass = cfg->trunk.password;
 

@@ -233,6 +233,7 @@ class Callbridge(Proc):
         assert "ERROR: AddressSanitizer" not in log, log[-4000:]
         assert "runtime error:" not in log, log[-4000:]
         assert "LeakSanitizer" not in log, log[-4000:]
+        assert rc == 0, "callbridge exit status %s\n%s" % (rc, log[-4000:])
         return rc
 
 
@@ -268,6 +269,8 @@ class Simnet(Proc):
         log = self.log()
         assert "ERROR: AddressSanitizer" not in log, log[-4000:]
         assert "runtime error:" not in log, log[-4000:]
+        assert "LeakSanitizer" not in log, log[-4000:]
+        assert rc == 0, "cb-simnet exit status %s\n%s" % (rc, log[-4000:])
         return rc
 
 

@@ -10,7 +10,6 @@ no UI module and no sound card (aubridge as the player, fed by nothing).
 
 import os
 import re
-import shutil
 
 import pytest
 

@@ -26,52 +26,8 @@ import cbtest
 SIMNET = os.path.join(cbtest.BUILD, "cb-simnet")
 
 
-class Simnet(cbtest.Simnet):
-    """cbtest.Simnet, readable after stop(), and leak-checked there."""
-
-    def log(self):
-        if not self.logf.closed:
-            self.logf.flush()
-        with open(self.log_path, "rb") as f:
-            return f.read().decode("utf-8", "replace")
-
-    def stop(self, timeout=10):
-        rc = super().stop(timeout)
-        assert "LeakSanitizer" not in self.log(), self.log()[-4000:]
-        assert rc == 0, "cb-simnet exit status %s\n%s" % (
-            rc, self.log()[-4000:])
-        return rc
-
-
-@pytest.fixture
-def simnet(tmp_path, procs):
-    s = Simnet(str(tmp_path))
-    procs.append(s)
-    return s
-
-
 def scenario(name):
     return cbtest.sipp_scenario("simnet", name + ".xml")
-
-
-def media_port():
-    """An even port with the next three free: SIPp binds -mp and -mp+2
-    (other processes on this host may hold random ports)."""
-    for _ in range(100):
-        p = random.randrange(30000, 59000, 2)
-        socks = []
-        try:
-            for off in range(4):
-                u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-                socks.append(u)
-                u.bind(("127.0.0.1", p + off))
-            return p
-        except OSError:
-            continue
-        finally:
-            for u in socks:
-                u.close()
-    raise RuntimeError("no free media port")
 
 
 def run_sipp(tmp_path, target, name, args, wait=True):
@@ -79,7 +35,7 @@ def run_sipp(tmp_path, target, name, args, wait=True):
     finds it taken (a race with other processes)."""
     for _ in range(3):
         s = cbtest.Sipp(str(tmp_path), scenario(name), target=target,
-                        args=args, name=name, mport=media_port())
+                        args=args, name=name, mport=cbtest.free_media_port())
         if not wait:
             return s
         s.rc = s.wait(60)
@@ -476,7 +432,7 @@ def test_many_concurrent_calls(tmp_path, simnet):
 # --- SIPp: options ---------------------------------------------------------
 
 def test_auth_challenge_and_credentials(tmp_path, procs):
-    sim = Simnet(str(tmp_path), ["--auth", "trunk:s3cret"])
+    sim = cbtest.Simnet(str(tmp_path), ["--auth", "trunk:s3cret"])
     procs.append(sim)
     s = sipp(tmp_path, sim, "call_auth", "+15550100", "-au", "trunk",
              "-ap", "s3cret", "-d", "300")
@@ -497,7 +453,7 @@ def test_auth_challenge_and_credentials(tmp_path, procs):
 
 
 def test_max_calls_and_shutdown_ends_calls(tmp_path, procs):
-    sim = Simnet(str(tmp_path), ["--max-calls", "1", "--rule",
+    sim = cbtest.Simnet(str(tmp_path), ["--max-calls", "1", "--rule",
                                         "+15550160", "answer"])
     procs.append(sim)
     # a call that stays up until the network hangs up
@@ -523,7 +479,7 @@ def test_max_calls_and_shutdown_ends_calls(tmp_path, procs):
 
 
 def test_rule_overrides(tmp_path, procs):
-    sim = Simnet(str(tmp_path), [
+    sim = cbtest.Simnet(str(tmp_path), [
         "--rule", "+15550104", "busy,code=600",
         "--rule", "+15550109", "busy,delay=300",
         "--rule", "+4930", "answer,audio=none"])
