@@ -37,6 +37,11 @@ UT_SRC   := $(sort $(wildcard tests/unit/*.c))
 UT_OBJ   := $(UT_SRC:%.c=$(BUILD)/%.o)
 BENCH_SRC:= $(sort $(wildcard bench/*.c))
 BENCH_BIN:= $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+# a benchmark split by operation: bench/<name>/*.c -> build/bench/<name>
+BENCH_DIR:= $(sort $(patsubst bench/%/,%,$(dir $(wildcard bench/*/*.c))))
+BENCH_OBJ:= $(patsubst bench/%.c,$(BUILD)/bench-obj/%.o,\
+	      $(sort $(wildcard bench/*/*.c)))
+BENCH_BIN+= $(BENCH_DIR:%=$(BUILD)/bench/%)
 
 BIN      := $(BUILD)/callbridge $(BUILD)/cb-simnet $(BUILD)/unittest \
 	    $(BENCH_BIN)
@@ -73,12 +78,25 @@ $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
 
+# objects of bench/<name>/ go to bench-obj/<name>/: bench/<name> is the
+# program; one link rule per directory, its objects as prerequisites
+$(BUILD)/bench-obj/%.o: bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+define bench_dir_rule
+$(BUILD)/bench/$(1): $(filter $(BUILD)/bench-obj/$(1)/%,$(BENCH_OBJ))
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+endef
+$(foreach d,$(BENCH_DIR),$(eval $(call bench_dir_rule,$(d))))
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 -include $(LIB_OBJ:.o=.d) $(SIM_OBJ:.o=.d) $(UT_OBJ:.o=.d) \
-	 $(BUILD)/src/main.d
+	 $(BENCH_OBJ:.o=.d) $(BUILD)/src/main.d
 
 # --- tests ---------------------------------------------------------------
 
