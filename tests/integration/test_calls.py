@@ -403,3 +403,36 @@ def test_dtmf_info_and_rfc4733_reach_the_far_side(tmp_path, cb, simnet):
     assert a["cause"] == "normal" and b["cause"] == "normal", (a, b)
     rec = records(simnet)[0]
     assert rec["dtmf"] == "51", rec
+
+
+# --- the trunk's line limit --------------------------------------------------
+
+def test_trunk_line_limit_gives_unavailable(tmp_path, procs, simnet):
+    """trunk.max_calls 1: while one call rings on the trunk, a second is
+    refused at once with 503 (cause unavailable) and never sent out."""
+    cb = cbtest.Callbridge(str(tmp_path), trunk_port=simnet.port,
+                           extra=["trunk.max_calls 1"])
+    procs.append(cb)
+    st, first = cb.api("POST", "/v1/calls", {"to": "+15550103"})
+    assert st == 201, first
+    cb.wait_call_state(first["id"], lambda c: c["legs"][0]["state"] ==
+                       "ringing", what="first call ringing on the trunk")
+
+    s = caller(tmp_path, cb, "uac_fail", "+15550100", ["-set", "expect",
+                                                       "503"])
+    sipp_ok(s)
+    refused = [c for c in cb.ended_calls() if c["id"] != first["id"]]
+    assert refused, cb.calls()
+    a, b = legs(refused[0])
+    assert b["cause"] == "unavailable" and a["cause"] == "unavailable", \
+        (a, b)
+    assert a["sip_status"] == 503, a
+    assert "+15550100" not in simnet.log()
+
+    # the line comes back when the first call ends
+    st, _ = cb.api("DELETE", "/v1/calls/" + first["id"])
+    assert st == 200
+    cb.wait_call_state(first["id"], lambda c: c["legs"][0]["state"] ==
+                       "ended", what="first call to end")
+    s = caller(tmp_path, cb, "uac_media", "+15550100")
+    sipp_ok(s)
