@@ -11,7 +11,7 @@
 
 VERSION  := 0.1.0
 BUILD    ?= build
-PKGS     := libre librem libsodium
+PKGS     := libre librem libsodium sqlite3
 CC       ?= gcc
 
 WARN     := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
@@ -29,7 +29,7 @@ LDFLAGS  += $(SAN) -Wl,--export-dynamic-symbol='tmr_*' \
 	    -Wl,--export-dynamic-symbol=sip_msg_decode
 
 LIB_SRC  := $(sort $(wildcard src/core/*.c src/call/*.c src/sip/*.c \
-	      src/media/*.c src/api/*.c))
+	      src/media/*.c src/store/*.c src/auth/*.c src/api/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 SIM_SRC  := $(sort $(wildcard src/simnet/*.c))
 SIM_OBJ  := $(SIM_SRC:%.c=$(BUILD)/%.o)

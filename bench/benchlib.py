@@ -363,6 +363,8 @@ def callbridge_config(path, logpath):
         "media.port_min %d" % MEDIA_PORTS[0],
         "media.port_max %d" % MEDIA_PORTS[1],
         "core.max_fds %d" % min(65536, raise_nofile()),
+        "store.path %s" % os.path.join(os.path.dirname(path),
+                                       "callbridge.db"),
         "log.core warn",
         "log.sip warn",
         "log.media warn",

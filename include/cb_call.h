@@ -151,6 +151,9 @@ int  call_bridge(struct call *call, struct leg *a, struct leg *b);
 int  call_unbridge(struct call *call);
 int  call_hangup(struct call *call, enum leg_cause cause);
 const char *call_id(const struct call *call);
+int  call_tenant_set(struct call *call, const char *tenant_id);
+const char *call_tenant(const struct call *call);
+void call_tenant_default_set(const char *tenant_id);
 struct leg *call_leg(const struct call *call, unsigned idx);
 
 /* legs */

@@ -116,6 +116,18 @@ struct cb_config {
 	char prompt_dir[256];
 	/* api */
 	char http_listen[64];
+	/* store and auth */
+	char store_path[256];     /**< SQLite file (or back-end URL)      */
+	uint32_t store_workers;   /**< threads that run database work     */
+	uint32_t session_ttl_s;   /**< web session lifetime               */
+	uint32_t login_max_failures; /**< failed logins before 429        */
+	uint32_t login_lock_s;    /**< first lock-out, doubles after      */
+	bool cookie_secure;       /**< Secure cookies (behind TLS)        */
+	char webhook_secret[128]; /**< HMAC key; empty: random per start   */
+	uint32_t webhook_retries; /**< attempts after the first one        */
+	uint32_t webhook_retry_ms;/**< first back-off delay, doubles        */
+	uint32_t ws_queue_max;    /**< bytes queued to one WebSocket client */
+	uint32_t ws_ping_s;       /**< WebSocket ping interval, 0 = off     */
 	/* core */
 	char log_file[256];
 	char log_level[CB_SUB_MAX][8];

@@ -18,6 +18,8 @@
 #include "cb_media.h"
 #include "cb_sip.h"
 #include "cb_call.h"
+#include "cb_store.h"
+#include "cb_auth.h"
 #include "cb_api.h"
 
 static struct cb_config cfg;   /* the configuration, read-only after start */
@@ -38,7 +40,11 @@ static void usage(void)
 		"meaning, exit\n"
 		"      --causes             print the leg end causes, exit\n"
 		"  -h, --help               this help\n"
-		"  -v, --version            print the version\n");
+		"  -v, --version            print the version\n"
+		"  admin COMMAND...         manage tenants, users and API "
+		"keys in the\n"
+		"                           store (`admin` alone lists the "
+		"commands)\n");
 }
 
 
@@ -69,8 +75,11 @@ static int set_override(const char *kv)
 }
 
 
-/* parse argv: the config file first, so overrides win whatever order */
-static int parse_args(int argc, char *argv[], bool *exitp)
+/*
+ * parse argv: the config file first, so overrides win whatever order;
+ * `admin ...` (anywhere after the options) sets *adminp to its index
+ */
+static int parse_args(int argc, char *argv[], bool *exitp, int *adminp)
 {
 	static const struct option opts[] = {
 		{"config",       required_argument, NULL, 'c'},
@@ -149,7 +158,9 @@ static int parse_args(int argc, char *argv[], bool *exitp)
 		}
 	}
 
-	if (optind < argc) {
+	if (optind < argc && !strcmp(argv[optind], "admin"))
+		*adminp = optind;
+	else if (optind < argc) {
 		re_fprintf(stderr, "unexpected argument '%s'\n", argv[optind]);
 		return EINVAL;
 	}
@@ -217,16 +228,51 @@ static int media_start(void)
 }
 
 
+/* `callbridge admin ...`: the store only, no daemon */
+static int admin_run(int argc, char *argv[])
+{
+	int rc;
+
+	if (libre_init())
+		return 1;
+	rc = cb_rand_init() ? 1 : 0;
+	if (!rc) {
+		(void)cb_log_init(NULL, true);
+		cb_log_level_set(CB_SUB_CORE, CB_LVL_WARN);
+		cb_log_level_set(CB_SUB_API, CB_LVL_WARN);
+		rc = auth_admin_main(&cfg, argc, argv);
+		cb_log_close();
+	}
+	libre_close();
+	return rc;
+}
+
+
+static int store_start(void)
+{
+	int err = store_init(&cfg);
+
+	if (!err)
+		err = auth_init(&cfg, store_default());
+	if (!err)
+		call_tenant_default_set(auth_default_tenant());
+	return err;
+}
+
+
 int main(int argc, char *argv[])
 {
 	bool exit_now = false;
+	int admin = 0;
 	int err;
 
 	err = cb_config_defaults(&cfg);
 	if (!err)
-		err = parse_args(argc, argv, &exit_now);
+		err = parse_args(argc, argv, &exit_now, &admin);
 	if (err || exit_now)
 		return err ? 2 : 0;
+	if (admin)
+		return admin_run(argc - admin, argv + admin);
 
 	err = libre_init();
 	if (err)
@@ -253,15 +299,20 @@ int main(int argc, char *argv[])
 	err = call_init(&cfg);
 	if (err)
 		goto out_sip;
+	err = store_start();
+	if (err)
+		goto out_store;
 	err = api_init(&cfg);
 	if (err)
-		goto out_call;
+		goto out_store;
 
 	log_info(NULL, "ready");
 	(void)re_main(signal_handler);
 
 	api_close();
- out_call:
+ out_store:
+	auth_close();
+	store_close();
 	call_close();
  out_sip:
 	sipua_close();

@@ -108,10 +108,13 @@ static bool number_ok(struct api_req *req, const char *field,
 }
 
 
+/* another tenant's call is "no such call": its existence is not told */
 static struct call *find_call(struct api_req *req)
 {
 	struct call *call = call_find(req->param[0]);
 
+	if (call && !api_owns(req, call))
+		call = NULL;
 	if (!call)
 		api_error(req, 404, "not_found", NULL, "no such call");
 	return call;
@@ -141,6 +144,7 @@ void api_health(struct api_req *req)
 void api_metrics(struct api_req *req)
 {
 	struct mbuf *mb = mbuf_alloc(512);
+	struct store_stats ss;
 
 	if (!mb)
 		return;
@@ -154,6 +158,24 @@ void api_metrics(struct api_req *req)
 			  "callbridge_sip_messages_total{dir=\"out\"} %u\n",
 			  call_count(), call_leg_count(), sipua_stat_rx(),
 			  sipua_stat_tx());
+	store_stats_get(store_default(), &ss);
+	(void)mbuf_printf(mb,
+			  "# TYPE callbridge_store_jobs_total counter\n"
+			  "callbridge_store_jobs_total %llu\n"
+			  "# TYPE callbridge_store_latency_seconds summary\n"
+			  "callbridge_store_latency_seconds_sum %llu.%06llu\n"
+			  "callbridge_store_latency_seconds_count %llu\n"
+			  "# TYPE callbridge_store_latency_max_seconds gauge\n"
+			  "callbridge_store_latency_max_seconds %llu.%06llu\n"
+			  "# TYPE callbridge_store_queued gauge\n"
+			  "callbridge_store_queued %u\n",
+			  (unsigned long long)ss.jobs,
+			  (unsigned long long)(ss.total_us / 1000000),
+			  (unsigned long long)(ss.total_us % 1000000),
+			  (unsigned long long)ss.jobs,
+			  (unsigned long long)(ss.max_us / 1000000),
+			  (unsigned long long)(ss.max_us % 1000000),
+			  ss.queued);
 	(void)http_reply(req->conn, 200, "OK",
 			 "Content-Type: text/plain; version=0.0.4\r\n"
 			 "Content-Length: %zu\r\n\r\n%b",
@@ -164,6 +186,7 @@ void api_metrics(struct api_req *req)
 
 struct list_ctx {
 	struct re_printf *pf;
+	struct api_req *req;
 	unsigned n;
 };
 
@@ -172,6 +195,8 @@ static bool list_handler(struct call *call, void *arg)
 {
 	struct list_ctx *lc = arg;
 
+	if (!api_owns(lc->req, call))
+		return false;
 	(void)re_hprintf(lc->pf, "%s%H", lc->n++ ? "," : "", api_json_call,
 			 call);
 	return false;
@@ -180,8 +205,7 @@ static bool list_handler(struct call *call, void *arg)
 
 static int print_calls(struct re_printf *pf, void *arg)
 {
-	struct list_ctx lc = {pf, 0};
-	(void)arg;
+	struct list_ctx lc = {pf, arg, 0};
 
 	(void)call_list_apply(list_handler, &lc);
 	return 0;
@@ -190,13 +214,13 @@ static int print_calls(struct re_printf *pf, void *arg)
 
 void api_calls_list(struct api_req *req)
 {
-	api_reply_json(req, 200, "{\"calls\":[%H]}", print_calls, NULL);
+	api_reply_json(req, 200, "{\"calls\":[%H]}", print_calls, req);
 }
 
 
 void api_calls_create(struct api_req *req)
 {
-	const char *to, *from, *bridge_to, *play;
+	const char *to, *from, *bridge_to, *play, *callback;
 	char path[320];
 	struct leg_dial dial;
 	struct call *call = NULL;
@@ -212,8 +236,15 @@ void api_calls_create(struct api_req *req)
 	    !get_str(req, "from", &from, false) ||
 	    !get_str(req, "bridge_to", &bridge_to, false) ||
 	    !get_str(req, "play", &play, false) ||
+	    !get_str(req, "status_callback", &callback, false) ||
 	    !get_uint(req, "ring_timeout", &ring, 1, 600))
 		return;
+
+	if (callback && !webhook_url_valid(callback)) {
+		api_error(req, 400, "invalid_field", "status_callback",
+			  "an http:// URL of at most 256 characters");
+		return;
+	}
 
 	if (bridge_to && play) {
 		api_error(req, 422, "conflicting_fields", "play",
@@ -231,7 +262,8 @@ void api_calls_create(struct api_req *req)
 	dial.from_user = from;
 	dial.ring_timeout_s = ring;
 
-	err = orig_start(&call, &dial, bridge_to, play ? path : NULL, true);
+	err = orig_start(&call, &dial, bridge_to, play ? path : NULL, true,
+			 callback, req->who.tenant_id);
 	if (err == ENOENT || err == EINVAL) {
 		api_error(req, 422, "invalid_destination", "to",
 			  "not a number, SIP URI or registered user");

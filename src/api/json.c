@@ -73,3 +73,83 @@ int api_json_call(struct re_printf *pf, const struct call *call)
 	err |= re_hprintf(pf, "]}");
 	return err;
 }
+
+
+/**
+ * The final outcome of a leg, as webhook receivers expect it (the Twilio
+ * vocabulary): completed, busy, no-answer, canceled, invalid-number or
+ * failed for every other cause.
+ */
+const char *api_outcome_name(enum leg_cause cause)
+{
+	switch (cause) {
+
+	case CAUSE_NORMAL:         return "completed";
+	case CAUSE_BUSY:           return "busy";
+	case CAUSE_NO_ANSWER:      return "no-answer";
+	case CAUSE_CANCELED:       return "canceled";
+	case CAUSE_INVALID_NUMBER: return "invalid-number";
+	default:                   return "failed";
+	}
+}
+
+
+static const char *event_type_name(enum call_evtype type)
+{
+	switch (type) {
+
+	case CALL_EV_LEG_STATE: return "leg.state";
+	case CALL_EV_DTMF:      return "leg.dtmf";
+	case CALL_EV_PLAY_DONE: return "leg.play_done";
+	case CALL_EV_BRIDGED:   return "call.bridged";
+	case CALL_EV_CALL_END:  return "call.ended";
+	default:                return "unknown";
+	}
+}
+
+
+/**
+ * The members of one call-model event's JSON object, without the braces:
+ * the WebSocket frames print `{%H}`, the webhook bodies put their
+ * event_id first.  A %H handler, so one argument.
+ */
+int api_json_event(struct re_printf *pf, const struct call_event *ev)
+{
+	int err = 0;
+
+	err |= re_hprintf(pf, "\"type\":\"%s\",\"call_id\":%H",
+			  event_type_name(ev->type), api_json_str,
+			  ev->call_id ? ev->call_id : "");
+	if (ev->leg_id)
+		err |= re_hprintf(pf, ",\"leg_id\":%H", api_json_str,
+				  ev->leg_id);
+
+	switch (ev->type) {
+
+	case CALL_EV_LEG_STATE:
+		err |= re_hprintf(pf, ",\"old\":\"%s\",\"new\":\"%s\"",
+				  leg_state_name(ev->old_state),
+				  leg_state_name(ev->new_state));
+		/* fall through */
+	case CALL_EV_CALL_END:
+		err |= re_hprintf(pf, ",\"cause\":\"%s\",\"sip_status\":%u",
+				  cause_name(ev->cause), ev->sip_status);
+		if (ev->type == CALL_EV_LEG_STATE &&
+		    ev->new_state == LEG_ENDED)
+			err |= re_hprintf(pf, ",\"outcome\":\"%s\"",
+					  api_outcome_name(ev->cause));
+		break;
+
+	case CALL_EV_DTMF:
+		err |= re_hprintf(pf, ",\"digit\":\"%c\"",
+				  ev->digit ? ev->digit : '?');
+		break;
+
+	default:
+		break;
+	}
+
+	err |= re_hprintf(pf, ",\"ts_ms\":%llu",
+			  (unsigned long long)ev->ts_ms);
+	return err;
+}

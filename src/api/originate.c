@@ -6,7 +6,8 @@
  * request's plan runs: bridge_to dials leg B (A hears ringback meanwhile,
  * or B's early media) and bridges them; play streams a prompt to A and,
  * with hangup_after, hangs up when it has finished.  A plan lives until
- * its leg A or its call ends.
+ * its leg A or its call ends.  A status callback URL is registered with
+ * the webhook sender before the first leg is dialed.
  */
 #include <string.h>
 #include <re.h>
@@ -114,7 +115,8 @@ static void event_handler(const struct call_event *ev, void *arg)
 
 
 int orig_start(struct call **callp, const struct leg_dial *dial,
-	       const char *bridge_to, const char *play, bool hangup_after)
+	       const char *bridge_to, const char *play, bool hangup_after,
+	       const char *status_callback, const char *tenant)
 {
 	char cid[CB_ID_LEN + 1];
 	struct call *call = NULL;
@@ -137,9 +139,22 @@ int orig_start(struct call **callp, const struct leg_dial *dial,
 	err = call_alloc(&call);
 	if (err)
 		goto out;
+	/* the owner is known before the first event is published */
+	if (tenant)
+		(void)call_tenant_set(call, tenant);
 	p->call = call;
 	str_ncpy(p->call_id, call_id(call), sizeof(p->call_id));
 	list_append(&plans, &p->le, p);
+
+	/* before dialing: the first leg's first event is the callback's */
+	if (status_callback) {
+		err = webhook_call_set(p->call_id, status_callback);
+		if (err) {
+			mem_deref(call);
+			call = NULL;
+			goto out;
+		}
+	}
 
 	str_ncpy(cid, p->call_id, sizeof(cid));
 	err = call_dial(call, &a, dial);

@@ -15,22 +15,40 @@ struct route {
 	const char *pattern;
 	api_route_h *h;
 	const char *doc;
+	unsigned flags;          /* API_AUTH or API_PUBLIC */
 };
 
 static const struct route routes[] = {
-	{"GET",    "/healthz", api_health, "liveness"},
-	{"GET",    "/metrics", api_metrics, "Prometheus metrics"},
-	{"GET",    "/v1/calls", api_calls_list, "list active calls"},
+	{"GET",    "/healthz", api_health, "liveness", API_PUBLIC},
+	{"GET",    "/readyz", api_ready,
+	 "readiness: the store answers and SIP listens (else 503)",
+	 API_PUBLIC},
+	{"GET",    "/metrics", api_metrics, "Prometheus metrics", API_PUBLIC},
+	{"POST",   "/v1/auth/login", api_auth_login,
+	 "web login {login, password}: session cookie and CSRF token",
+	 API_PUBLIC},
+	{"POST",   "/v1/auth/logout", api_auth_logout,
+	 "end the cookie's session", API_AUTH},
+	{"GET",    "/v1/me", api_me, "who the credentials are", API_AUTH},
+	{"GET",    "/v1/calls", api_calls_list, "list active calls",
+	 API_AUTH},
 	{"POST",   "/v1/calls", api_calls_create,
-	 "originate: {to, from?, bridge_to? | play?, ring_timeout?}"},
-	{"GET",    "/v1/calls/{}", api_calls_get, "one call and its legs"},
-	{"DELETE", "/v1/calls/{}", api_calls_delete, "hang up every leg"},
+	 "originate: {to, from?, bridge_to? | play?, ring_timeout?, "
+	 "status_callback?}", API_AUTH},
+	{"GET",    "/v1/calls/{}", api_calls_get, "one call and its legs",
+	 API_AUTH},
+	{"DELETE", "/v1/calls/{}", api_calls_delete, "hang up every leg",
+	 API_AUTH},
 	{"POST",   "/v1/calls/{}/legs/{}/dtmf", api_leg_dtmf,
-	 "send RFC 4733 digits: {digits}"},
+	 "send RFC 4733 digits: {digits}", API_AUTH},
 	{"POST",   "/v1/calls/{}/legs/{}/play", api_leg_play,
-	 "play a prompt or tone: {file | tone, loop?} or {stop: true}"},
+	 "play a prompt or tone: {file | tone, loop?} or {stop: true}",
+	 API_AUTH},
 	{"POST",   "/v1/calls/{}/legs/{}/hold", api_leg_hold,
-	 "hold or resume: {hold: true|false}"},
+	 "hold or resume: {hold: true|false}", API_AUTH},
+	{"GET",    "/v1/events", api_events,
+	 "WebSocket of call events as JSON text frames; ?call=ID filters",
+	 API_AUTH},
 };
 
 
@@ -84,7 +102,8 @@ static bool path_match(const char *pattern, const struct pl *path,
  * 0 and *hp, EPERM if the path exists but not for this method (405),
  * ENOENT if no route has the path (404).
  */
-int api_route_match(struct api_req *req, api_route_h **hp)
+int api_route_match(struct api_req *req, api_route_h **hp,
+		    unsigned *flagsp)
 {
 	bool path_known = false;
 
@@ -97,6 +116,8 @@ int api_route_match(struct api_req *req, api_route_h **hp)
 		if (pl_strcmp(&req->msg->met, r->method))
 			continue;
 		*hp = r->h;
+		if (flagsp)
+			*flagsp = r->flags;
 		return 0;
 	}
 
@@ -120,24 +141,5 @@ int api_route_lookup(const struct pl *met, const struct pl *path)
 	memset(&req, 0, sizeof(req));
 	req.msg = &msg;
 
-	return api_route_match(&req, &h);
-}
-
-
-int api_route_dispatch(struct api_req *req)
-{
-	api_route_h *h = NULL;
-	int err;
-
-	err = api_route_match(req, &h);
-	if (err == EPERM) {
-		api_error(req, 405, "method_not_allowed", NULL,
-			  "method not allowed on this resource");
-		return 0;
-	}
-	if (err)
-		return err;
-
-	h(req);
-	return 0;
+	return api_route_match(&req, &h, NULL);
 }

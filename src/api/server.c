@@ -2,8 +2,11 @@
  * @file api/server.c  HTTP server: parse, bound, dispatch, reply
  *
  * Every request is checked before any handler sees it: body size (413),
- * JSON content type for bodies (415), a body that is one JSON object
- * (400).
+ * route (404/405), credentials for every route not marked API_PUBLIC
+ * (401 with WWW-Authenticate: Bearer; looked up on a store worker, so
+ * the request waits as a mem object holding its own copy of the
+ * message), CSRF for cookie sessions (403), JSON content type for bodies
+ * (415), a body that is one JSON object (400), then Idempotency-Key.
  * Replies are JSON; errors have the one shape of cb_api.h.
  */
 #include <stdarg.h>
@@ -38,14 +41,33 @@ void api_reply_json(struct api_req *req, uint16_t scode,
 	(void)mbuf_vprintf(mb, fmt, ap);
 	va_end(ap);
 
+	if (req->idem)
+		api_idem_record(req, scode, mb->buf, mb->end);
+	req->replied = true;
+
 	(void)http_reply(req->conn, scode, scode < 300 ? "OK" : "Error",
 			 "Content-Type: application/json\r\n"
 			 "Content-Length: %zu\r\n"
 			 "Cache-Control: no-store\r\n"
+			 "%s%s"
 			 "\r\n"
 			 "%b",
-			 mb->end, mb->buf, mb->end);
+			 mb->end,
+			 scode == 401 ? "WWW-Authenticate: Bearer "
+			 "realm=\"callbridge\"\r\n" : "",
+			 req->hdrs ? req->hdrs : "",
+			 mb->buf, mb->end);
 	mem_deref(mb);
+}
+
+
+/** Does the request's principal own this call? (else: 404) */
+bool api_owns(const struct api_req *req, const struct call *call)
+{
+	const char *t = call_tenant(call);
+
+	return req && t && req->who.tenant_id[0] &&
+		!strcmp(t, req->who.tenant_id);
 }
 
 
@@ -132,41 +154,178 @@ int api_body_decode(struct odict **odp, const char *p, size_t len)
 }
 
 
+static void req_destructor(void *arg)
+{
+	struct api_req *req = arg;
+
+	mem_deref(req->idem);
+	mem_deref(req->body);
+	mem_deref((void *)req->msg);
+	mem_deref(req->conn);
+}
+
+
+/*
+ * libre's message points into the connection's receive buffer, which is
+ * reused once the handler returns; a request that waits for the store
+ * needs its own copy: decode the bytes again from a private buffer.
+ */
+static int msg_copy(const struct http_msg **msgp, const struct http_msg *msg)
+{
+	const uint8_t *start = (const uint8_t *)msg->met.p;
+	const uint8_t *end = msg->mb->buf + msg->mb->end;
+	struct http_msg *copy = NULL;
+	struct mbuf *mb;
+	int err;
+
+	if (!start || start < msg->mb->buf || start > end)
+		return EINVAL;
+	mb = mbuf_alloc((size_t)(end - start) + 1);
+	if (!mb)
+		return ENOMEM;
+	err = mbuf_write_mem(mb, start, (size_t)(end - start));
+	if (err)
+		goto out;
+	mb->pos = 0;
+	err = http_msg_decode(&copy, mb, true);
+	if (err)
+		goto out;
+	/* the decoder leaves the body where it is, after the headers */
+	mem_deref(copy->mb);
+	copy->mb = mem_ref(mb);
+	*msgp = copy;
+ out:
+	mem_deref(mb);
+	return err;
+}
+
+
+static bool body_step(struct api_req *req)
+{
+	const struct http_msg *msg = req->msg;
+	size_t len = mbuf_get_left(msg->mb);
+
+	if (len == 0)
+		return true;
+	if (msg_ctype_cmp(&msg->ctyp, "application", "json") == false) {
+		api_error(req, 415, "unsupported_media_type", NULL,
+			  "send application/json");
+		return false;
+	}
+	if (api_body_decode(&req->body, (const char *)mbuf_buf(msg->mb),
+			    len)) {
+		api_error(req, 400, "invalid_json", NULL,
+			  "body is not valid JSON");
+		return false;
+	}
+	return true;
+}
+
+
+/** Run the route's handler (after authentication and idempotency) */
+void api_dispatch(struct api_req *req)
+{
+	api_route_h *h = NULL;
+	unsigned flags = 0;
+
+	if (api_route_match(req, &h, &flags))
+		api_error(req, 404, "not_found", NULL, "no such resource");
+	else
+		h(req);
+}
+
+
+static void auth_done(int err, const struct cb_principal *p, void *arg)
+{
+	struct api_req *req = arg;
+
+	if (err == ECANCELED)
+		return;
+	if (err || !p) {
+		api_error(req, 401, "unauthorized", NULL,
+			  "send Authorization: Bearer <API key> or log in");
+		return;
+	}
+	req->who = *p;
+
+	/* a browser can be made to send the cookie, not the token */
+	if (!auth_csrf_ok(req->msg, p)) {
+		api_error(req, 403, "csrf_failed", NULL,
+			  "send the session's X-CSRF-Token header");
+		return;
+	}
+	if (!body_step(req))
+		return;
+	if (!pl_strcmp(&req->msg->met, "POST") &&
+	    http_msg_xhdr(req->msg, "Idempotency-Key"))
+		api_idem_begin(req);
+	else
+		api_dispatch(req);
+}
+
+
+/*
+ * Order of checks: size (413), route (404/405), credentials (401, on a
+ * store worker), CSRF (403), content type and JSON (415/400),
+ * idempotency (409 or the first reply), then the handler.
+ */
 static void request_handler(struct http_conn *conn,
 			    const struct http_msg *msg, void *arg)
 {
-	struct api_req req;
+	struct api_req *req;
 	size_t len = mbuf_get_left(msg->mb);
+	api_route_h *h = NULL;
+	unsigned flags = 0;
+	int err;
 	(void)arg;
 
-	memset(&req, 0, sizeof(req));
-	req.conn = conn;
-	req.msg = msg;
-
-	if (len > API_MAX_BODY || msg->clen > API_MAX_BODY) {
-		api_error(&req, 413, "body_too_large", NULL,
-			  "request body exceeds 64 KiB");
+	req = mem_zalloc(sizeof(*req), req_destructor);
+	if (!req) {
+		(void)http_ereply(conn, 500, "Internal Server Error");
 		return;
 	}
+	req->conn = mem_ref(conn);
+	req->msg = mem_ref((void *)msg);
 
-	if (len > 0) {
-		if (msg_ctype_cmp(&msg->ctyp, "application", "json") == false) {
-			api_error(&req, 415, "unsupported_media_type", NULL,
-				  "send application/json");
-			return;
-		}
-		if (api_body_decode(&req.body,
-				    (const char *)mbuf_buf(msg->mb), len)) {
-			api_error(&req, 400, "invalid_json", NULL,
-				  "body is not valid JSON");
-			return;
-		}
+	if (len > API_MAX_BODY || msg->clen > API_MAX_BODY) {
+		api_error(req, 413, "body_too_large", NULL,
+			  "request body exceeds 64 KiB");
+		goto out;
 	}
 
-	if (api_route_dispatch(&req) == ENOENT)
-		api_error(&req, 404, "not_found", NULL, "no such resource");
+	/* every later look at the message reads the request's own copy */
+	mem_deref((void *)req->msg);
+	req->msg = NULL;
+	err = msg_copy(&req->msg, msg);
+	if (err) {
+		req->msg = mem_ref((void *)msg);
+		api_error(req, 400, "bad_request", NULL, "malformed request");
+		goto out;
+	}
 
-	mem_deref(req.body);
+	err = api_route_match(req, &h, &flags);
+	if (err == EPERM) {
+		api_error(req, 405, "method_not_allowed", NULL,
+			  "method not allowed on this resource");
+		goto out;
+	}
+	if (err) {
+		api_error(req, 404, "not_found", NULL, "no such resource");
+		goto out;
+	}
+
+	if (flags & API_PUBLIC) {
+		if (body_step(req))
+			h(req);
+		goto out;
+	}
+
+	err = auth_http_request_async(req->msg, auth_done, req);
+	if (err)
+		api_error(req, 500, "internal", NULL, "cannot authenticate");
+
+ out:
+	mem_deref(req);
 }
 
 
@@ -192,8 +351,16 @@ int api_init(const struct cb_config *cfg)
 	}
 
 	err = orig_init();
-	if (err)
+	if (!err)
+		err = record_init();
+	if (!err)
+		err = events_init(cfg);
+	if (!err)
+		err = webhook_init(cfg);
+	if (err) {
+		api_close();
 		return err;
+	}
 
 	log_info(NULL, "http api on http://%J/v1", &laddr);
 	return 0;
@@ -202,6 +369,9 @@ int api_init(const struct cb_config *cfg)
 
 void api_close(void)
 {
+	webhook_close();
+	events_close();
+	record_close();
 	orig_close();
 	srv.sock = mem_deref(srv.sock);
 }

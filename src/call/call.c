@@ -23,15 +23,28 @@ static struct {
 	struct hash *calls;            /* struct call, owned         */
 	struct list subs;              /* struct sub, owned          */
 	uint32_t ncalls, nlegs;
+	char tenant_dflt[CB_ID_LEN + 1]; /* owner of calls not made by
+					    the API (inbound SIP)     */
 } cm;
 
 
+/*
+ * Wall-clock ms for event and leg timestamps, never going backwards: the
+ * host clock may be stepped or slewed, but events published in order must
+ * carry ordered times (consumers sort and dedupe by them).
+ */
 uint64_t call_now_ms(void)
 {
+	static uint64_t last;
 	struct timespec ts;
+	uint64_t now;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	if (now < last)
+		now = last;
+	last = now;
+	return now;
 }
 
 
@@ -79,6 +92,7 @@ int call_alloc(struct call **callp)
 		return ENOMEM;
 
 	cb_id_new(call->id, 'c');
+	str_ncpy(call->tenant, cm.tenant_dflt, sizeof(call->tenant));
 	call->ts_created = call_now_ms();
 	tmr_init(&call->tmr_free);
 	hash_append(cm.calls, hash_joaat_str(call->id), &call->he, call);
@@ -308,6 +322,30 @@ uint32_t call_leg_count(void)
 const char *call_id(const struct call *call)
 {
 	return call ? call->id : NULL;
+}
+
+
+/** The tenant a call belongs to (the API scopes every request by it) */
+int call_tenant_set(struct call *call, const char *tenant_id)
+{
+	if (!call || !tenant_id || strlen(tenant_id) > CB_ID_LEN)
+		return EINVAL;
+	str_ncpy(call->tenant, tenant_id, sizeof(call->tenant));
+	return 0;
+}
+
+
+const char *call_tenant(const struct call *call)
+{
+	return call ? call->tenant : NULL;
+}
+
+
+/** The tenant of calls that no API request made (inbound SIP calls) */
+void call_tenant_default_set(const char *tenant_id)
+{
+	str_ncpy(cm.tenant_dflt, tenant_id ? tenant_id : "",
+		 sizeof(cm.tenant_dflt));
 }
 
 

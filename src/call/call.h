@@ -47,6 +47,7 @@ struct leg {
 struct call {
 	struct le he;               /* in the module hash, by id           */
 	char id[CB_ID_LEN + 1];
+	char tenant[CB_ID_LEN + 1]; /* owner of the call (API scoping)  */
 	struct list legs;           /* struct leg, owned                   */
 	struct leg *a;              /* borrowed: bridge side A             */
 	struct leg *b;              /* borrowed: connected side B          */

@@ -96,6 +96,32 @@ static const struct ckey config_table[] = {
 	 "directory of WAV prompts (8 or 16 kHz mono)"},
 	{"api.http_listen", CT_STR, F(http_listen), "127.0.0.1:8080", 0, 0,
 	 "HTTP API address:port; empty disables the API"},
+	{"api.webhook_secret", CT_STR, F(webhook_secret), "", 0, 0,
+	 "key of the X-Callbridge-Signature HMAC-SHA256 on webhooks; empty: "
+	 "a random key per start (receivers cannot verify: set it)"},
+	{"api.webhook_retries", CT_U32, F(webhook_retries), "5", 0, 50,
+	 "webhook delivery attempts after the first failed one"},
+	{"api.webhook_retry_ms", CT_U32, F(webhook_retry_ms), "1000", 10,
+	 600000, "first webhook retry delay in ms; doubles per attempt, "
+	 "capped at 5 minutes"},
+	{"api.ws_queue_max", CT_U32, F(ws_queue_max), "262144", 1024,
+	 67108864, "bytes of events queued to one /v1/events client; a "
+	 "client that falls further behind is closed (1008)"},
+	{"api.ws_ping_s", CT_U32, F(ws_ping_s), "30", 0, 3600,
+	 "seconds between WebSocket pings on /v1/events, 0 = off"},
+	{"store.path", CT_STR, F(store_path), "callbridge.db", 0, 0,
+	 "SQLite database file (WAL; created and migrated at start), "
+	 "relative to the working directory"},
+	{"store.workers", CT_U32, F(store_workers), "2", 1, 16,
+	 "threads that run database work off the event loop"},
+	{"auth.session_ttl", CT_U32, F(session_ttl_s), "43200", 1, 31536000,
+	 "seconds a web login session lasts"},
+	{"auth.login_max_failures", CT_U32, F(login_max_failures), "5", 1,
+	 1000, "failed logins per login or client address before 429"},
+	{"auth.login_lock", CT_U32, F(login_lock_s), "30", 1, 86400,
+	 "seconds of the first login lock-out; doubles per further failure"},
+	{"auth.cookie_secure", CT_BOOL, F(cookie_secure), "no", 0, 0,
+	 "mark session cookies Secure (set when served over TLS)"},
 	{"log.file", CT_STR, F(log_file), "", 0, 0,
 	 "log file (appended); empty: stderr only"},
 	{"log.core", CT_LEVEL, F(log_level[CB_SUB_CORE]), "info", 0, 0,
@@ -366,7 +392,8 @@ int cb_config_print(struct re_printf *pf, const struct cb_config *cfg)
 		case CT_STR:
 		case CT_LEVEL:
 			/* never print secrets */
-			if (strstr(k->key, "password"))
+			if (strstr(k->key, "password") ||
+			    strstr(k->key, "secret"))
 				err |= re_hprintf(pf, "%-22s %s\n", k->key,
 						  *(const char *)field
 						  ? "(set)" : "");

@@ -62,6 +62,13 @@ uint32_t sipua_stat_tx(void)
 }
 
 
+/** SIP is listening and accepting calls (for /readyz) */
+bool sipua_ready(void)
+{
+	return ua.sip != NULL && ua.sock != NULL;
+}
+
+
 void sipua_set_invite_h(sipua_invite_h *h, void *arg)
 {
 	ua.inviteh = h;

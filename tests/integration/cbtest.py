@@ -154,11 +154,26 @@ class Proc:
         return self.p.returncode
 
 
+def admin_cli(conf_path, *args, stdin=None, cwd=None):
+    """Run `callbridge --config CONF admin ARGS...`: (exit code, stdout,
+    stderr)."""
+    p = subprocess.run([os.path.join(BUILD, "callbridge"), "--config",
+                        conf_path, "admin"] + list(args),
+                       input=(stdin or "").encode(), stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, cwd=cwd, timeout=60,
+                       env=dict(os.environ,
+                                ASAN_OPTIONS="detect_leaks=1"))
+    return (p.returncode, p.stdout.decode("utf-8", "replace"),
+            p.stderr.decode("utf-8", "replace"))
+
+
 class Callbridge(Proc):
-    """The daemon under test with a generated config."""
+    """The daemon under test with a generated config.  Before it starts,
+    an API key of the default tenant is created with the admin CLI
+    (self.key); api() sends it unless told otherwise."""
 
     def __init__(self, tmpdir, extra=None, trunk_port=None, ipv6=False,
-                 users=None):
+                 users=None, name="callbridge"):
         self.sip_port = free_port()
         self.http_port = free_port()
         lo, hi = rtp_range()
@@ -174,6 +189,7 @@ class Callbridge(Proc):
             "media.prompt_dir %s" % os.path.join(BUILD, "prompts"),
             "log.sip debug",
             "log.call debug",
+            "store.path %s" % os.path.join(tmpdir, "callbridge.db"),
         ]
         if trunk_port:
             conf += ["trunk.host 127.0.0.1", "trunk.port %d" % trunk_port]
@@ -181,10 +197,12 @@ class Callbridge(Proc):
             conf.append("sip.user %s %s" % (u, pw))
         conf += extra or []
         self.host = host
-        self.conf_path = os.path.join(tmpdir, "callbridge.conf")
+        self.tmpdir = tmpdir
+        self.conf_path = os.path.join(tmpdir, name + ".conf")
         with open(self.conf_path, "w") as f:
             f.write("\n".join(conf) + "\n")
-        super().__init__("callbridge",
+        self.key = self.admin_ok("key", "create", "default", "cbtest")
+        super().__init__(name,
                          [os.path.join(BUILD, "callbridge"), "--config",
                           self.conf_path], tmpdir)
         wait_for(lambda: not self.alive() or
@@ -192,25 +210,45 @@ class Callbridge(Proc):
                  what="callbridge to answer OPTIONS")
         assert self.alive(), self.log()
 
+    # --- admin CLI -------------------------------------------------------
+    def admin(self, *args, stdin=None):
+        """`callbridge admin ARGS` on this daemon's store."""
+        return admin_cli(self.conf_path, *args, stdin=stdin, cwd=self.tmpdir)
+
+    def admin_ok(self, *args, stdin=None):
+        rc, out, err = self.admin(*args, stdin=stdin)
+        assert rc == 0, (args, rc, out, err)
+        return out.strip()
+
     # --- HTTP API --------------------------------------------------------
-    def api(self, method, path, body=None, raw=None, headers=None):
-        """Return (status, parsed JSON or text)."""
+    def api(self, method, path, body=None, raw=None, headers=None,
+            key=True, full=False):
+        """Return (status, parsed JSON or text).  key=True sends this
+        daemon's API key, a string sends that key, None/False sends no
+        credentials.  full=True adds the response headers (a dict)."""
         data = raw if raw is not None else (
             json.dumps(body).encode() if body is not None else None)
         h = {"Content-Type": "application/json"} if data else {}
+        if key is True:
+            key = self.key
+        if key:
+            h["Authorization"] = "Bearer " + key
         h.update(headers or {})
         req = urllib.request.Request(
             "http://127.0.0.1:%d%s" % (self.http_port, path), data=data,
             method=method, headers=h)
         try:
-            with urllib.request.urlopen(req, timeout=5) as r:
-                status, text = r.status, r.read().decode()
+            with urllib.request.urlopen(req, timeout=10) as r:
+                status, text, hdrs = r.status, r.read().decode(), r.headers
         except urllib.error.HTTPError as e:
-            status, text = e.code, e.read().decode()
+            status, text, hdrs = e.code, e.read().decode(), e.headers
         try:
-            return status, json.loads(text)
+            parsed = json.loads(text)
         except ValueError:
-            return status, text
+            parsed = text
+        if full:
+            return status, parsed, hdrs
+        return status, parsed
 
     def calls(self):
         return self.api("GET", "/v1/calls")[1]["calls"]

@@ -10,6 +10,7 @@ no UI module and no sound card (aubridge as the player, fed by nothing).
 
 import os
 import re
+import socket
 
 import pytest
 
@@ -21,6 +22,28 @@ pytestmark = pytest.mark.skipif(not cbtest.have("baresip"),
 MODULES = "/usr/lib/baresip/modules"
 
 
+def _tcp_free(port):
+    t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        t.bind(("127.0.0.1", port))
+        return True
+    except OSError:
+        return False
+    finally:
+        t.close()
+
+
+def sip_port_pair():
+    """A port P free for SIP over UDP/TCP whose P+1 is free too: baresip
+    also opens SIP over TLS on the next port."""
+    for _ in range(50):
+        p = cbtest.free_port()
+        if _tcp_free(p + 1):
+            return p
+    raise RuntimeError("no free port pair for baresip")
+
+
 class Baresip(cbtest.Proc):
     """baresip with its own config dir; `user`/`password` registered at
     callbridge's SIP port."""
@@ -29,7 +52,7 @@ class Baresip(cbtest.Proc):
                  tag=""):
         self.dir = os.path.join(tmpdir, "baresip-" + user + tag)
         os.makedirs(self.dir, exist_ok=True)
-        self.sip_port = cbtest.free_port()
+        self.sip_port = sip_port_pair()
         lo, hi = cbtest.rtp_range(40)
         self.aor = "sip:%s@127.0.0.1:%d" % (user, cb_port)
         with open(os.path.join(self.dir, "config"), "w") as f:

@@ -524,9 +524,11 @@ def http_raw(port, data, timeout=10):
         s.close()
 
 
-def http_req(port, method, path, body=b"", ctype="application/json",
-             extra=b""):
+def http_req_any(port, method, path, body=b"", ctype="application/json",
+                 extra=b"", key=None):
     head = ("%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n" % (method, path)).encode()
+    if key:
+        head += b"Authorization: Bearer " + key.encode() + b"\r\n"
     if body or ctype:
         head += b"Content-Type: " + ctype.encode() + b"\r\n"
     head += b"Content-Length: %d\r\n" % len(body) + extra + b"\r\n"
@@ -539,6 +541,10 @@ def error_of(body):
 
 def test_http_hostile(tmp_path, cb):
     port = cb.http_port
+
+    def http_req(*a, **kw):     # the daemon's API key on every request
+        return http_req_any(*a, key=cb.key, **kw)
+
     ok = b'{"to":"+15550102","play":"welcome.wav"}'
 
     st, body = http_req(port, "POST", "/v1/calls", b'{"to":"' +
