@@ -116,6 +116,7 @@ struct cb_config {
 	char prompt_dir[256];
 	/* api */
 	char http_listen[64];
+	char web_dir[256];        /**< static web pages (GET /, /web/)  */
 	/* store and auth */
 	char store_path[256];     /**< SQLite file (or back-end URL)      */
 	uint32_t store_workers;   /**< threads that run database work     */

@@ -3,7 +3,7 @@
  *
  * Every subsystem that keeps something across restarts goes through this
  * header: tenants, users, API keys, sessions, finished calls, idempotency
- * records.  The interface speaks in domain objects, never in SQL; the SQL
+ * records, webhook deliveries not yet acknowledged (the outbox).  The interface speaks in domain objects, never in SQL; the SQL
  * lives in one back-end (src/store/sqlite*.c, the embedded default) and a
  * second back-end (PostgreSQL, for several nodes) is another table of
  * operations behind the same functions.
@@ -94,6 +94,21 @@ struct store_idem {
 	uint64_t created_ms;
 };
 
+/**
+ * One webhook delivery in the outbox.  Pending items are listed by the
+ * caller's `ord` (then in the order they were put), which is the delivery
+ * order per key: writes may complete out of order on several workers.
+ */
+struct store_outbox {
+	uint64_t seq;                     /**< set by the store, increasing */
+	uint64_t ord;                     /**< set by the caller            */
+	char key[CB_ID_LEN + 1];          /**< delivery order is per key    */
+	char event_id[CB_ID_LEN + 1];     /**< unique: receivers dedupe     */
+	const char *url;                  /**< borrowed                     */
+	const char *body;                 /**< borrowed                     */
+	uint64_t created_ms;
+};
+
 /** Latency of asynchronous work, queueing included */
 struct store_stats {
 	uint64_t jobs;
@@ -104,6 +119,7 @@ struct store_stats {
 
 typedef bool (store_tenant_h)(const struct store_tenant *t, void *arg);
 typedef bool (store_apikey_h)(const struct store_apikey *k, void *arg);
+typedef bool (store_outbox_h)(const struct store_outbox *o, void *arg);
 typedef int  (store_work_h)(struct store *st, void *arg);
 typedef void (store_done_h)(int err, void *arg);
 
@@ -160,3 +176,10 @@ int  store_idem_get(struct store *st, struct store_idem *r,
 		    const char *tenant_id, const char *key,
 		    uint64_t min_created_ms);
 int  store_idem_put(struct store *st, const struct store_idem *r);
+
+/* webhook outbox: put before the first attempt, ack when done */
+int  store_outbox_put(struct store *st, const struct store_outbox *o);
+int  store_outbox_list_pending(struct store *st, store_outbox_h *h,
+			       void *arg);
+int  store_outbox_ack(struct store *st, const char *event_id,
+		      uint64_t now_ms);

@@ -70,6 +70,12 @@ void api_auth_login(struct api_req *req);
 void api_auth_logout(struct api_req *req);
 void api_me(struct api_req *req);
 
+/* static.c: the web console's files, GET / and GET /web/NAME */
+void api_static_index(struct api_req *req);
+void api_static_file(struct api_req *req);
+bool api_static_name_ok(const char *name);
+const char *api_static_mime(const char *name);
+
 /* ready.c: /readyz */
 void api_ready(struct api_req *req);
 
@@ -111,7 +117,13 @@ struct outbox_item {
 	char *url;
 	char *body;                  /**< signed as is                   */
 	uint32_t attempts;           /**< failed attempts so far         */
+	bool ready;                  /**< persisted (or cannot be): send */
+	bool stored;                 /**< the store has a pending copy   */
 };
+
+typedef void (outbox_ready_h)(const char *key, void *arg);
+
+int  outbox_init(outbox_ready_h *h, void *arg);
 
 int  outbox_put(const char *key, const char *url, const char *event_id,
 		const char *body);

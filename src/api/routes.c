@@ -3,8 +3,10 @@
  *
  * The one list of what the API answers.  A `{}` segment in a pattern
  * matches one path segment (up to 47 URL-safe characters) and is handed to
- * the handler in req->param[] in order.  docs/api.md is written from this
- * table and tests check that both agree.
+ * the handler in req->param[] in order; `{f}` is the same for a file name,
+ * which may also hold dots but not start with one.  docs/api.md is written
+ * from this table and tests check that both agree.  GET / and /web/{f}
+ * are the web console's files (src/api/static.c).
  */
 #include <string.h>
 #include <re.h>
@@ -19,6 +21,11 @@ struct route {
 };
 
 static const struct route routes[] = {
+	{"GET",    "/", api_static_index, "the web console (api.web_dir)",
+	 API_PUBLIC},
+	{"GET",    "/web/{f}", api_static_file,
+	 "a file of the web console: .html .css .js .svg .png .ico .txt",
+	 API_PUBLIC},
 	{"GET",    "/healthz", api_health, "liveness", API_PUBLIC},
 	{"GET",    "/readyz", api_ready,
 	 "readiness: the store answers and SIP listens (else 503)",
@@ -52,15 +59,18 @@ static const struct route routes[] = {
 };
 
 
-static bool seg_ok(const char *p, size_t n)
+static bool seg_ok(const char *p, size_t n, bool file)
 {
 	if (n == 0 || n >= sizeof(((struct api_req *)0)->param[0]))
+		return false;
+	if (file && p[0] == '.')
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		char c = p[i];
 
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '-' || c == '_'))
+		      (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+		      (file && c == '.')))
 			return false;
 	}
 	return true;
@@ -75,17 +85,20 @@ static bool path_match(const char *pattern, const struct pl *path,
 	unsigned np = 0;
 
 	while (*pattern) {
-		if (pattern[0] == '{' && pattern[1] == '}') {
+		bool file = !strncmp(pattern, "{f}", 3);
+
+		if (file || (pattern[0] == '{' && pattern[1] == '}')) {
 			const char *s = p;
 
 			while (p < end && *p != '/')
 				++p;
-			if (np >= API_MAX_PARAMS || !seg_ok(s, (size_t)(p - s)))
+			if (np >= API_MAX_PARAMS ||
+			    !seg_ok(s, (size_t)(p - s), file))
 				return false;
 			memcpy(req->param[np], s, (size_t)(p - s));
 			req->param[np][p - s] = '\0';
 			++np;
-			pattern += 2;
+			pattern += file ? 3 : 2;
 			continue;
 		}
 		if (p >= end || *p != *pattern)

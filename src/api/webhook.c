@@ -7,8 +7,11 @@
  * fresh event_id, into the outbox under the call id; the URL is forgotten
  * when the call ends, its queued deliveries are not.
  *
+ * The outbox persists each item before it may be sent (outbox.c) and
+ * reloads the pending ones at start-up; their keys come back through
+ * ready_handler(), which wakes the key's lane.
  * A *lane* per call with pending items sends them one at a time, in
- * order, with libre's asynchronous HTTP client: a 2xx acknowledges the
+ * order (a lane whose oldest item is not yet ready waits, idle), with libre's asynchronous HTTP client: a 2xx acknowledges the
  * item and the next one goes; anything else (error, timeout, non-2xx) is
  * retried after webhook_backoff_ms() until api.webhook_retries retries
  * have failed, then the item is logged and dropped so the lane moves on.
@@ -217,6 +220,10 @@ static void lane_send(struct lane *l)
 			mem_deref(l);
 			return;
 		}
+		if (!it->ready) {
+			l->item_id = 0;   /* idle until ready_handler() */
+			return;
+		}
 
 		len = strlen(it->body);
 		l->item_id = it->id;
@@ -255,8 +262,12 @@ static void lane_kick(const char *key)
 {
 	struct lane *l = lane_find(key);
 
-	if (l)
-		return;   /* busy: it takes the new item in its turn */
+	if (l) {
+		/* busy: it takes the new item in its turn */
+		if (!l->req && !tmr_isrunning(&l->tmr))
+			lane_send(l);
+		return;
+	}
 
 	l = mem_zalloc(sizeof(*l), lane_destructor);
 	if (!l)
@@ -265,6 +276,14 @@ static void lane_kick(const char *key)
 	tmr_init(&l->tmr);
 	list_append(&wh.lanes, &l->le, l);
 	lane_send(l);
+}
+
+
+/* an item of key was persisted (or reloaded): its lane may go on */
+static void ready_handler(const char *key, void *arg)
+{
+	(void)arg;
+	lane_kick(key);
 }
 
 
@@ -352,7 +371,11 @@ int webhook_init(const struct cb_config *cfg)
 		return err;
 	}
 	wh.subscribed = true;
-	return 0;
+
+	err = outbox_init(ready_handler, NULL);
+	if (err)
+		webhook_close();
+	return err;
 }
 
 
@@ -363,8 +386,9 @@ void webhook_close(void)
 	wh.subscribed = false;
 
 	if (outbox_count())
-		log_warn(NULL, "%u webhook deliveries pending at shutdown "
-			 "are lost", outbox_count());
+		log_info(NULL, "%u webhook deliveries pending at shutdown "
+			 "(the persisted ones go after a restart)",
+			 outbox_count());
 	list_flush(&wh.lanes);
 	list_flush(&wh.hooks);
 	outbox_flush();

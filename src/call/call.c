@@ -140,10 +140,39 @@ int leg_alloc(struct leg **legp, struct call *call, bool outbound)
 }
 
 
+/*
+ * Events are delivered to every subscriber in the order they were
+ * published.  A handler may cause new events (the API dials leg B when
+ * leg A answers): those are queued and delivered after the current one
+ * has reached every subscriber, so no subscriber sees "B calling" before
+ * "A answered".  Queued events borrow the same call and leg objects,
+ * which live at least until the outermost publication returns.
+ */
+enum { EVQ_MAX = 256 };
+
+static struct {
+	struct call_event q[EVQ_MAX];
+	unsigned head, n;
+	bool busy;
+} evq;
+
+
+static void deliver(const struct call_event *ev)
+{
+	struct le *le = list_head(&cm.subs);
+
+	while (le) {
+		struct sub *s = le->data;
+
+		le = le->next;   /* a handler may unsubscribe itself */
+		s->h(ev, s->arg);
+	}
+}
+
+
 void call_publish(const struct call_event *ev0)
 {
 	struct call_event ev = *ev0;
-	struct le *le;
 
 	if (ev.call && !ev.call_id)
 		ev.call_id = ev.call->id;
@@ -152,13 +181,26 @@ void call_publish(const struct call_event *ev0)
 	if (!ev.ts_ms)
 		ev.ts_ms = call_now_ms();
 
-	le = list_head(&cm.subs);
-	while (le) {
-		struct sub *s = le->data;
-
-		le = le->next;   /* a handler may unsubscribe itself */
-		s->h(&ev, s->arg);
+	if (evq.busy) {
+		if (evq.n < EVQ_MAX) {
+			evq.q[(evq.head + evq.n++) % EVQ_MAX] = ev;
+			return;
+		}
+		log_warn(NULL, "event queue full: delivering out of order");
+		deliver(&ev);
+		return;
 	}
+
+	evq.busy = true;
+	deliver(&ev);
+	while (evq.n) {
+		struct call_event next = evq.q[evq.head];
+
+		evq.head = (evq.head + 1) % EVQ_MAX;
+		--evq.n;
+		deliver(&next);
+	}
+	evq.busy = false;
 }
 
 

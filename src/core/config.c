@@ -96,6 +96,8 @@ static const struct ckey config_table[] = {
 	 "directory of WAV prompts (8 or 16 kHz mono)"},
 	{"api.http_listen", CT_STR, F(http_listen), "127.0.0.1:8080", 0, 0,
 	 "HTTP API address:port; empty disables the API"},
+	{"api.web_dir", CT_STR, F(web_dir), "web", 0, 0,
+	 "directory of the web console's files (GET /, GET /web/NAME)"},
 	{"api.webhook_secret", CT_STR, F(webhook_secret), "", 0, 0,
 	 "key of the X-Callbridge-Signature HMAC-SHA256 on webhooks; empty: "
 	 "a random key per start (receivers cannot verify: set it)"},

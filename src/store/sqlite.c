@@ -57,6 +57,14 @@ static const char *migrations[] = {
 	" req_hash BLOB NOT NULL, status INTEGER NOT NULL,"
 	" body TEXT NOT NULL, created_ms INTEGER NOT NULL,"
 	" PRIMARY KEY (tenant_id, key));",
+
+	/* 2: webhook outbox (done_ms = 0 while pending) */
+	"CREATE TABLE webhook_outbox ("
+	" seq INTEGER PRIMARY KEY AUTOINCREMENT, ord INTEGER NOT NULL,"
+	" key TEXT NOT NULL, event_id TEXT NOT NULL UNIQUE,"
+	" url TEXT NOT NULL, body TEXT NOT NULL,"
+	" created_ms INTEGER NOT NULL, done_ms INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX webhook_outbox_pending ON webhook_outbox(done_ms, ord);",
 };
 
 
@@ -281,4 +289,7 @@ const struct store_ops store_sqlite_ops = {
 	.call_get = sqlite_call_get,
 	.idem_get = sqlite_idem_get,
 	.idem_put = sqlite_idem_put,
+	.outbox_put = sqlite_outbox_put,
+	.outbox_list_pending = sqlite_outbox_list_pending,
+	.outbox_ack = sqlite_outbox_ack,
 };

@@ -40,3 +40,8 @@ int  sqlite_call_get(void *db, struct store_call *c, const char *id);
 int  sqlite_idem_get(void *db, struct store_idem *r, const char *tenant_id,
 		     const char *key, uint64_t min_created_ms);
 int  sqlite_idem_put(void *db, const struct store_idem *r);
+
+/* sqlite_outbox.c */
+int  sqlite_outbox_put(void *db, const struct store_outbox *o);
+int  sqlite_outbox_list_pending(void *db, store_outbox_h *h, void *arg);
+int  sqlite_outbox_ack(void *db, const char *event_id, uint64_t now_ms);

@@ -249,6 +249,32 @@ int store_idem_put(struct store *st, const struct store_idem *r)
 }
 
 
+int store_outbox_put(struct store *st, const struct store_outbox *o)
+{
+	if (!o || !o->key[0] || !o->event_id[0] || !o->url || !o->body)
+		return EINVAL;
+	CALL(st, outbox_put, o);
+}
+
+
+int store_outbox_list_pending(struct store *st, store_outbox_h *h,
+			      void *arg)
+{
+	if (!h)
+		return EINVAL;
+	CALL(st, outbox_list_pending, h, arg);
+}
+
+
+int store_outbox_ack(struct store *st, const char *event_id,
+		     uint64_t now_ms)
+{
+	if (!event_id || !*event_id)
+		return EINVAL;
+	CALL(st, outbox_ack, event_id, now_ms ? now_ms : 1);
+}
+
+
 int store_init(const struct cb_config *cfg)
 {
 	int err;

@@ -40,6 +40,9 @@ struct store_ops {
 	int  (*idem_get)(void *db, struct store_idem *r, const char *tenant_id,
 			 const char *key, uint64_t min_created_ms);
 	int  (*idem_put)(void *db, const struct store_idem *r);
+	int  (*outbox_put)(void *db, const struct store_outbox *o);
+	int  (*outbox_list_pending)(void *db, store_outbox_h *h, void *arg);
+	int  (*outbox_ack)(void *db, const char *event_id, uint64_t now_ms);
 };
 
 struct store_async;

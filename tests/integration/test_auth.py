@@ -296,4 +296,4 @@ def test_admin_cli_and_restart(tmp_path, procs, simnet):
         db.close()
     assert rows == [(tid,)], rows
     assert legs == [("busy",)], legs
-    assert versions == [(1,)]
+    assert versions == [(1,), (2,)]   # each migration applied once

@@ -57,7 +57,7 @@ int test_store_migrate(void)
 
 	TEST_ERR(tmp_open(&st, path));
 	TEST_ERR(store_version(st, &v));
-	ASSERT_EQ(1, v);
+	ASSERT_EQ(2, v);
 	ASSERT_STREQ("sqlite", store_backend(st));
 	TEST_ERR(store_ping(st));
 
@@ -71,7 +71,7 @@ int test_store_migrate(void)
 	/* reopen: same version, data kept */
 	TEST_ERR(store_open(&st, path));
 	TEST_ERR(store_version(st, &v));
-	ASSERT_EQ(1, v);
+	ASSERT_EQ(2, v);
 	TEST_ERR(store_tenant_get(st, &t, "acme"));
 	ASSERT_EQ(42, t.created_ms);
 
@@ -274,7 +274,7 @@ int test_store_async(void)
 
 	ASSERT_EQ(20, ac->done);
 	ASSERT_EQ(0, ac->err);
-	ASSERT_EQ(1, ac->version);
+	ASSERT_EQ(2, ac->version);
 	store_stats_get(st, &stats);
 	ASSERT_EQ(20, stats.jobs);
 	ASSERT_EQ(0, stats.queued);
