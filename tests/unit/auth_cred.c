@@ -16,6 +16,7 @@
 #include "cb_store.h"
 #include "cb_auth.h"
 #include "test.h"
+#include "tmpstore.h"
 
 int test_auth_key_verify(void);
 int test_auth_password_hash(void);
@@ -25,29 +26,6 @@ int test_auth_http_request(void);
 int test_auth_throttle(void);
 
 
-static int tmp_store(struct store **stp, char path[64])
-{
-	int fd;
-
-	str_ncpy(path, "/tmp/cb-auth-XXXXXX", 64);
-	fd = mkstemp(path);
-	if (fd < 0)
-		return errno;
-	close(fd);
-	return store_open(stp, path);
-}
-
-
-static void tmp_remove(const char *path)
-{
-	char p[80];
-
-	unlink(path);
-	(void)re_snprintf(p, sizeof(p), "%s-wal", path);
-	unlink(p);
-	(void)re_snprintf(p, sizeof(p), "%s-shm", path);
-	unlink(p);
-}
 
 
 int test_auth_key_verify(void)
@@ -57,7 +35,7 @@ int test_auth_key_verify(void)
 	char path[64], key[AUTH_KEY_MAX], bad[AUTH_KEY_MAX];
 	int err;
 
-	TEST_ERR(tmp_store(&st, path));
+	TEST_ERR(tmpstore_open(&st, path));
 	TEST_ERR(auth_bootstrap(st, false));
 	TEST_ERR(auth_key_create(st, key, &k, "default", "ci"));
 	ASSERT_TRUE(!strncmp(key, "cbk_", 4));
@@ -82,7 +60,7 @@ int test_auth_key_verify(void)
 
  out:
 	mem_deref(st);
-	tmp_remove(path);
+	tmpstore_remove(path);
 	return err;
 }
 
@@ -115,7 +93,7 @@ int test_auth_session_expiry(void)
 	char path[64], tok[AUTH_TOKEN_MAX], tok2[AUTH_TOKEN_MAX];
 	int err;
 
-	TEST_ERR(tmp_store(&st, path));
+	TEST_ERR(tmpstore_open(&st, path));
 	TEST_ERR(auth_bootstrap(st, false));
 	TEST_ERR(auth_user_create(st, &u, "default", "ann", CB_ROLE_AGENT,
 				  "ann-password"));
@@ -159,7 +137,7 @@ int test_auth_session_expiry(void)
 
  out:
 	mem_deref(st);
-	tmp_remove(path);
+	tmpstore_remove(path);
 	return err;
 }
 
@@ -230,7 +208,7 @@ int test_auth_http_request(void)
 	char path[64], key[AUTH_KEY_MAX], tok[AUTH_TOKEN_MAX], txt[512];
 	int err;
 
-	TEST_ERR(tmp_store(&st, path));
+	TEST_ERR(tmpstore_open(&st, path));
 	TEST_ERR(cb_config_defaults(&cfg));
 	TEST_ERR(auth_init(&cfg, st));
 	TEST_ERR(auth_key_create(st, key, &k, "default", NULL));
@@ -272,7 +250,7 @@ int test_auth_http_request(void)
 	mem_deref(msg);
 	auth_close();
 	mem_deref(st);
-	tmp_remove(path);
+	tmpstore_remove(path);
 	return err;
 }
 

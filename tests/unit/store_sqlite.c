@@ -14,6 +14,7 @@
 #include "cb_core.h"
 #include "cb_store.h"
 #include "test.h"
+#include "tmpstore.h"
 
 int test_store_migrate(void);
 int test_store_tenants(void);
@@ -22,29 +23,6 @@ int test_store_idem(void);
 int test_store_async(void);
 
 
-static int tmp_open(struct store **stp, char path[64])
-{
-	int fd;
-
-	str_ncpy(path, "/tmp/cb-store-XXXXXX", 64);
-	fd = mkstemp(path);
-	if (fd < 0)
-		return errno;
-	close(fd);
-	return store_open(stp, path);
-}
-
-
-static void tmp_remove(const char *path)
-{
-	char p[80];
-
-	unlink(path);
-	(void)re_snprintf(p, sizeof(p), "%s-wal", path);
-	unlink(p);
-	(void)re_snprintf(p, sizeof(p), "%s-shm", path);
-	unlink(p);
-}
 
 
 int test_store_migrate(void)
@@ -55,7 +33,7 @@ int test_store_migrate(void)
 	unsigned v = 0;
 	int err;
 
-	TEST_ERR(tmp_open(&st, path));
+	TEST_ERR(tmpstore_open(&st, path));
 	TEST_ERR(store_version(st, &v));
 	ASSERT_EQ(2, v);
 	ASSERT_STREQ("sqlite", store_backend(st));
@@ -78,7 +56,7 @@ int test_store_migrate(void)
 	ASSERT_EQ(ENOTSUP, store_open(&st, "postgres://db/cb"));
  out:
 	mem_deref(st);
-	tmp_remove(path);
+	tmpstore_remove(path);
 	return err;
 }
 
@@ -100,7 +78,7 @@ int test_store_tenants(void)
 	unsigned n = 0;
 	int err;
 
-	TEST_ERR(tmp_open(&st, path));
+	TEST_ERR(tmpstore_open(&st, path));
 	memset(&t, 0, sizeof(t));
 	str_ncpy(t.id, "tBBBBBBBBBBBBBBB", sizeof(t.id));
 	str_ncpy(t.name, "b", sizeof(t.name));
@@ -130,7 +108,7 @@ int test_store_tenants(void)
 	ASSERT_EQ(0, kg.revoked_ms);
  out:
 	mem_deref(st);
-	tmp_remove(path);
+	tmpstore_remove(path);
 	return err;
 }
 
@@ -144,7 +122,7 @@ int test_store_call_save(void)
 	int err;
 
 	memset(&got, 0, sizeof(got));
-	TEST_ERR(tmp_open(&st, path));
+	TEST_ERR(tmpstore_open(&st, path));
 	memset(&c, 0, sizeof(c));
 	memset(legs, 0, sizeof(legs));
 	str_ncpy(c.id, "cAAAAAAAAAAAAAAA", sizeof(c.id));
@@ -176,7 +154,7 @@ int test_store_call_save(void)
  out:
 	mem_deref(got.legv);
 	mem_deref(st);
-	tmp_remove(path);
+	tmpstore_remove(path);
 	return err;
 }
 
@@ -189,7 +167,7 @@ int test_store_idem(void)
 	int err;
 
 	memset(&got, 0, sizeof(got));
-	TEST_ERR(tmp_open(&st, path));
+	TEST_ERR(tmpstore_open(&st, path));
 	memset(&r, 0, sizeof(r));
 	str_ncpy(r.tenant_id, "tA", sizeof(r.tenant_id));
 	str_ncpy(r.key, "order-1", sizeof(r.key));
@@ -212,7 +190,7 @@ int test_store_idem(void)
  out:
 	mem_deref(got.body);
 	mem_deref(st);
-	tmp_remove(path);
+	tmpstore_remove(path);
 	return err;
 }
 
@@ -264,7 +242,7 @@ int test_store_async(void)
 	ac = mem_zalloc(sizeof(*ac), NULL);
 	if (!ac)
 		return ENOMEM;
-	TEST_ERR(tmp_open(&st, path));
+	TEST_ERR(tmpstore_open(&st, path));
 	TEST_ERR(store_async_start(st, 2));
 
 	for (int i = 0; i < 20; i++)
@@ -286,6 +264,6 @@ int test_store_async(void)
 	tmr_cancel(&tmr);
 	mem_deref(st);
 	mem_deref(ac);
-	tmp_remove(path);
+	tmpstore_remove(path);
 	return err;
 }
