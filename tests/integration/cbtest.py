@@ -58,9 +58,12 @@ def rtp_range(size=400):
     return lo, lo + size - 1
 
 
-def _udp_free(port):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+def port_free(port, kind=socket.SOCK_DGRAM):
+    """Can `port` on 127.0.0.1 be bound right now (UDP, or TCP)?"""
+    s = socket.socket(socket.AF_INET, kind)
     try:
+        if kind == socket.SOCK_STREAM:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind(("127.0.0.1", port))
         return True
     except OSError:
@@ -73,7 +76,7 @@ def free_media_port():
     """An even port P with P and P+2 free (SIPp's -mp binds both)."""
     for _ in range(100):
         lo, _ = rtp_range(8)
-        if all(_udp_free(p) for p in (lo, lo + 1, lo + 2, lo + 3)):
+        if all(port_free(p) for p in (lo, lo + 1, lo + 2, lo + 3)):
             return lo
     raise RuntimeError("no free media port")
 
@@ -140,6 +143,18 @@ class Proc:
             self.logf.flush()
         with open(self.log_path, "rb") as f:
             return f.read().decode("utf-8", "replace")
+
+    def stop_clean(self, timeout=10):
+        """stop(), then require a clean exit: status 0 and no sanitizer
+        report in the log."""
+        rc = Proc.stop(self, timeout)
+        log = self.log()
+        for bad in ("ERROR: AddressSanitizer", "runtime error:",
+                    "LeakSanitizer"):
+            assert bad not in log, log[-4000:]
+        assert rc == 0, "%s exit status %s\n%s" % (self.name, rc,
+                                                   log[-4000:])
+        return rc
 
     def stop(self, timeout=10):
         """SIGTERM, wait; return the exit code (SIGKILL if stuck)."""
@@ -266,13 +281,7 @@ class Callbridge(Proc):
                 if all(l["state"] == "ended" for l in c["legs"])]
 
     def stop(self, timeout=10):
-        rc = super().stop(timeout)
-        log = self.log()
-        assert "ERROR: AddressSanitizer" not in log, log[-4000:]
-        assert "runtime error:" not in log, log[-4000:]
-        assert "LeakSanitizer" not in log, log[-4000:]
-        assert rc == 0, "callbridge exit status %s\n%s" % (rc, log[-4000:])
-        return rc
+        return self.stop_clean(timeout)
 
 
 class Simnet(Proc):
@@ -303,13 +312,7 @@ class Simnet(Proc):
             return []
 
     def stop(self, timeout=10):
-        rc = super().stop(timeout)
-        log = self.log()
-        assert "ERROR: AddressSanitizer" not in log, log[-4000:]
-        assert "runtime error:" not in log, log[-4000:]
-        assert "LeakSanitizer" not in log, log[-4000:]
-        assert rc == 0, "cb-simnet exit status %s\n%s" % (rc, log[-4000:])
-        return rc
+        return self.stop_clean(timeout)
 
 
 class Sipp:
@@ -356,21 +359,19 @@ class Sipp:
         if not self.out.closed:
             self.out.close()
 
-    def messages(self):
+    def _logs(self, suffix):
         txt = ""
         for fn in os.listdir(self.dir):
-            if fn.endswith("_messages.log"):
+            if fn.endswith(suffix):
                 with open(os.path.join(self.dir, fn), "rb") as f:
                     txt += f.read().decode("utf-8", "replace")
         return txt
 
+    def messages(self):
+        return self._logs("_messages.log")
+
     def errors(self):
-        txt = ""
-        for fn in os.listdir(self.dir):
-            if fn.endswith("_errors.log"):
-                with open(os.path.join(self.dir, fn), "rb") as f:
-                    txt += f.read().decode("utf-8", "replace")
-        return txt
+        return self._logs("_errors.log")
 
     def stats(self):
         """Last row of SIPp's -trace_stat CSV as a dict."""

@@ -22,24 +22,12 @@ pytestmark = pytest.mark.skipif(not cbtest.have("baresip"),
 MODULES = "/usr/lib/baresip/modules"
 
 
-def _tcp_free(port):
-    t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        t.bind(("127.0.0.1", port))
-        return True
-    except OSError:
-        return False
-    finally:
-        t.close()
-
-
 def sip_port_pair():
     """A port P free for SIP over UDP/TCP whose P+1 is free too: baresip
     also opens SIP over TLS on the next port."""
     for _ in range(50):
         p = cbtest.free_port()
-        if _tcp_free(p + 1):
+        if cbtest.port_free(p + 1, socket.SOCK_STREAM):
             return p
     raise RuntimeError("no free port pair for baresip")
 
