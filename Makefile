@@ -23,13 +23,17 @@ SAN      ?=
 CFLAGS   += -std=c11 $(OPT) $(WARN) $(DEFS) $(SAN) -Iinclude -Isrc \
 	    $(shell pkg-config --cflags $(PKGS))
 LDLIBS   += $(shell pkg-config --libs $(PKGS)) -lpthread -lm -ldl
-# our timer heap (src/core/timer.c) and SIP start-line guard
-# (src/sip/guard.c) must interpose libre's own functions
+# our timer heap (src/core/timer.c), SIP start-line guard
+# (src/sip/guard.c), HTTP connection guard (src/api/conn.c) and webhook
+# certificate check (src/api/tls.c) must interpose libre's own functions
 LDFLAGS  += $(SAN) -Wl,--export-dynamic-symbol='tmr_*' \
-	    -Wl,--export-dynamic-symbol=sip_msg_decode
+	    -Wl,--export-dynamic-symbol=sip_msg_decode \
+	    -Wl,--export-dynamic-symbol=tcp_accept \
+	    -Wl,--export-dynamic-symbol=tls_set_servername
 
 LIB_SRC  := $(sort $(wildcard src/core/*.c src/call/*.c src/sip/*.c \
-	      src/media/*.c src/store/*.c src/auth/*.c src/api/*.c))
+	      src/media/*.c src/tts/*.c src/store/*.c src/auth/*.c \
+	      src/api/*.c src/money/*.c src/meter/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 SIM_SRC  := $(sort $(wildcard src/simnet/*.c))
 SIM_OBJ  := $(SIM_SRC:%.c=$(BUILD)/%.o)
@@ -77,6 +81,10 @@ $(BUILD)/unittest: $(UT_OBJ) $(BUILD)/libcb.a
 $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+
+# bench/ledger.c measures the money API itself: it links libcb
+$(BUILD)/bench/ledger: $(BUILD)/libcb.a
+$(BUILD)/bench/ledger: LDLIBS := $(BUILD)/libcb.a $(LDLIBS)
 
 # objects of bench/<name>/ go to bench-obj/<name>/: bench/<name> is the
 # program; one link rule per directory, its objects as prerequisites

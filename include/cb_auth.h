@@ -13,6 +13,8 @@
  * The default tenant (name "default") always exists; inbound SIP calls
  * belong to it.  An admin user is created on the first start of the
  * daemon when the store has none, and its password is printed once.
+ * Admins are users of the default tenant (the platform's operators); the
+ * role admin is refused (EPERM) for a user of any other tenant.
  *
  * Include after <re.h>, cb_core.h and cb_store.h.
  */
@@ -42,6 +44,7 @@ struct cb_principal {
 	char tenant_id[CB_ID_LEN + 1];
 	char user_id[CB_ID_LEN + 1];    /**< empty for API keys          */
 	char key_id[CB_ID_LEN + 1];     /**< empty for sessions          */
+	char login[STORE_NAME_MAX];     /**< the user's; empty for keys  */
 	enum cb_role role;              /**< API keys act as operator    */
 	char csrf[STORE_TOKEN_MAX];     /**< session's CSRF token        */
 	uint8_t session_hash[STORE_HASH_LEN];
@@ -51,6 +54,7 @@ enum {
 	AUTH_KEY_MAX = 96,       /**< printed API key, NUL included       */
 	AUTH_TOKEN_MAX = 64,     /**< session token / password text       */
 	AUTH_PASSWORD_MAX = 128,
+	AUTH_PASSWORD_MIN = 10,  /**< characters of a user's password     */
 };
 
 typedef void (auth_done_h)(int err, const struct cb_principal *p,
@@ -74,8 +78,9 @@ const char *auth_role_name(enum cb_role role);
 int  auth_role_parse(enum cb_role *rolep, const char *name);
 
 /* tenants and users */
+bool auth_name_valid(const char *name);
 int  auth_tenant_create(struct store *st, struct store_tenant *t,
-			const char *name);
+			const char *name, const char *webhook_url);
 int  auth_user_create(struct store *st, struct store_user *u,
 		      const char *tenant, const char *login, enum cb_role role,
 		      const char *password);

@@ -66,7 +66,9 @@ enum leg_ev {
 	X(CAUSE_CANCELED,       "canceled",       487,			\
 	  "caller hung up before answer (CANCEL / 487)")		\
 	X(CAUSE_FAILED,         "failed",         500,			\
-	  "transport error, 5xx, timeout, media timeout, internal")
+	  "transport error, 5xx, timeout, media timeout, internal")	\
+	X(CAUSE_CREDIT_EXHAUSTED, "credit-exhausted", 402,		\
+	  "the call's authorized amount was used up (billing limit)")
 
 enum leg_cause {
 #define X(e, n, s, d) e,
@@ -82,6 +84,8 @@ enum call_evtype {
 	CALL_EV_PLAY_DONE,      /**< a prompt/tone finished on a leg    */
 	CALL_EV_BRIDGED,        /**< two legs are now bridged           */
 	CALL_EV_CALL_END,       /**< the last leg of a call ended       */
+	CALL_EV_APP,            /**< published by a subsystem above the
+				     call model (app_type, app_json)  */
 };
 
 /** One event, valid only during the handler call */
@@ -94,6 +98,9 @@ struct call_event {
 	uint16_t sip_status;        /**< last final SIP status, 0 if none */
 	char digit;                 /**< CALL_EV_DTMF                     */
 	uint64_t ts_ms;             /**< wall clock, ms since epoch       */
+	const char *app_type;       /**< CALL_EV_APP: "call.cost", ...    */
+	const char *app_json;       /**< CALL_EV_APP: JSON members, no
+					 braces ("" for none)             */
 	const struct leg *leg;      /**< borrowed                         */
 	const struct call *call;    /**< borrowed                         */
 };
@@ -150,9 +157,13 @@ int  call_dial(struct call *call, struct leg **legp,
 int  call_bridge(struct call *call, struct leg *a, struct leg *b);
 int  call_unbridge(struct call *call);
 int  call_hangup(struct call *call, enum leg_cause cause);
+int  call_app_publish(struct call *call, const struct leg *leg,
+		      const char *type, const char *json);
 const char *call_id(const struct call *call);
 int  call_tenant_set(struct call *call, const char *tenant_id);
 const char *call_tenant(const struct call *call);
+/* the wall clock of leg stamps and events (ms, never goes backwards) */
+uint64_t call_now_ms(void);
 void call_tenant_default_set(const char *tenant_id);
 struct leg *call_leg(const struct call *call, unsigned idx);
 

@@ -114,12 +114,30 @@ struct cb_config {
 	uint32_t rtp_quarantine_ms;
 	uint32_t media_threads;
 	char prompt_dir[256];
+	char tts_cache[256];      /**< synthesized speech WAV cache dir      */
+	char tts_command[256];    /**< espeak-ng executable (PATH lookup)    */
+	char tts_voice[48];       /**< default espeak-ng voice               */
+	uint32_t tts_speed;       /**< words per minute                      */
+	uint32_t tts_jobs;        /**< syntheses running at once             */
+	uint32_t tts_timeout_s;   /**< a synthesis is killed after this      */
 	/* api */
 	char http_listen[64];
 	char web_dir[256];        /**< static web pages (GET /, /web/)  */
+	char tls_cert[256];       /**< PEM certificate (chain): HTTPS    */
+	char tls_key[256];        /**< PEM private key of tls_cert       */
+	char webhook_ca[256];     /**< extra trusted CAs for webhooks    */
+	uint32_t rate_ip;         /**< requests/s per address, 0 = off   */
+	uint32_t rate_ip_burst;
+	uint32_t rate_key;        /**< requests/s per key or user, 0 = off */
+	uint32_t rate_key_burst;
+	uint32_t http_timeout_ms; /**< a whole request must arrive in this */
+	uint32_t http_idle_ms;    /**< idle keep-alive connections closed */
+	uint32_t http_conn_per_ip;/**< connections from one address       */
+	uint32_t http_conn_max;   /**< connections in total               */
 	/* store and auth */
 	char store_path[256];     /**< SQLite file (or back-end URL)      */
 	uint32_t store_workers;   /**< threads that run database work     */
+	uint32_t prune_interval_s;/**< between prune runs, 0 = never      */
 	uint32_t session_ttl_s;   /**< web session lifetime               */
 	uint32_t login_max_failures; /**< failed logins before 429        */
 	uint32_t login_lock_s;    /**< first lock-out, doubles after      */
@@ -129,6 +147,15 @@ struct cb_config {
 	uint32_t webhook_retry_ms;/**< first back-off delay, doubles        */
 	uint32_t ws_queue_max;    /**< bytes queued to one WebSocket client */
 	uint32_t ws_ping_s;       /**< WebSocket ping interval, 0 = off     */
+	uint32_t outbox_keep_s;   /**< finished webhook rows kept this long */
+	uint32_t idem_keep_s;     /**< Idempotency-Key replies valid/kept   */
+	/* money */
+	char money_currencies[256]; /**< ISO 4217 allow-list, first = default */
+	char money_card_decline[256]; /**< test card provider's decline rules */
+	uint32_t money_cost_event_ms; /**< call.cost events at most this often */
+	uint32_t money_persist_ms;    /**< running costs stored this often    */
+	uint32_t money_limit_lead_s;  /**< limit policy acts this early       */
+	char money_ask_text[256];     /**< the question of limit policy ask   */
 	/* core */
 	char log_file[256];
 	char log_level[CB_SUB_MAX][8];

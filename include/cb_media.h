@@ -94,9 +94,22 @@ struct media_stats {
 	int32_t peer_lost;        /**< cumulative loss the peer reports    */
 };
 
+/**
+ * The engine's counters since it started, every endpoint included (also
+ * those closed since); each only grows.  Read on the re_main thread.
+ */
+struct media_totals {
+	uint64_t rx_packets, rx_bytes;  /**< RTP accepted (latched source) */
+	uint64_t tx_packets, tx_bytes;  /**< RTP sent                      */
+	uint64_t rx_lost;         /**< sequence gaps (highest per stream)  */
+	uint64_t rx_dropped;      /**< not RTP, wrong PT or wrong source   */
+	uint32_t endpoints;       /**< open now                            */
+};
+
 int  media_init(const struct media_config *cfg);
 void media_close(void);
 int  media_debug(struct re_printf *pf, void *unused);
+void media_totals_get(struct media_totals *t);
 
 /* endpoints; mem_deref(ep) closes it and releases the port */
 int  media_ep_alloc(struct media_ep **epp, const char *ctx,

@@ -65,6 +65,7 @@ int  sipua_authenticate(const struct sip_msg *msg, char *user,
 bool sipua_trusted(const struct sa *src);
 uint32_t sipua_stat_rx(void);
 uint32_t sipua_stat_tx(void);
+uint32_t sipua_stat_contacts(void);
 bool sipua_ready(void);
 int  sipua_debug(struct re_printf *pf, void *unused);
 

@@ -16,11 +16,14 @@
 #define CB_LOG_SUB CB_SUB_CORE
 #include "cb_core.h"
 #include "cb_media.h"
+#include "cb_tts.h"
 #include "cb_sip.h"
 #include "cb_call.h"
 #include "cb_store.h"
 #include "cb_auth.h"
 #include "cb_api.h"
+#include "cb_money.h"
+#include "cb_meter.h"
 
 static struct cb_config cfg;   /* the configuration, read-only after start */
 
@@ -250,8 +253,11 @@ static int admin_run(int argc, char *argv[])
 
 static int store_start(void)
 {
-	int err = store_init(&cfg);
+	/* currencies and test card rules, before any money is moved */
+	int err = money_config_apply(&cfg);
 
+	if (!err)
+		err = store_init(&cfg);
 	if (!err)
 		err = auth_init(&cfg, store_default());
 	if (!err)
@@ -302,14 +308,27 @@ int main(int argc, char *argv[])
 	err = store_start();
 	if (err)
 		goto out_store;
-	err = api_init(&cfg);
+	err = tts_init(&cfg);
 	if (err)
 		goto out_store;
+	/* settles what a crash left open, before any call can be placed */
+	err = meter_init(&cfg, store_default());
+	if (err) {
+		log_err(NULL, "meter: cannot start (%m)", err);
+		goto out_tts;
+	}
+	err = api_init(&cfg);
+	if (err)
+		goto out_meter;
 
 	log_info(NULL, "ready");
 	(void)re_main(signal_handler);
 
 	api_close();
+ out_meter:
+	meter_close();
+ out_tts:
+	tts_close();
  out_store:
 	auth_close();
 	store_close();

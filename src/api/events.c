@@ -292,6 +292,7 @@ void api_events(struct api_req *req)
 		tcp_conn_txqsz_set(tc, evs.queue_max + EV_HEADROOM);
 
 	req->replied = true;   /* the 101 was the reply */
+	metrics_http_count(101);
 	list_append(&evs.clients, &c->le, c);
 	log_info(NULL, "events: client %J connected, %u call filter(s)",
 		 websock_peer(c->wc), c->ncalls);

@@ -10,7 +10,8 @@
  * 409.  While the first request with a key is still being answered, a
  * concurrent one with the same key is 409 too (kept in memory: `pending`
  * lists the keys from lookup until their reply is stored).  Records older
- * than a day are forgotten.
+ * than api.idem_keep_s are forgotten (the store's prune job deletes them
+ * with the same horizon).
  */
 #include <string.h>
 #include <time.h>
@@ -18,13 +19,12 @@
 #include <re.h>
 #include "api.h"
 
-enum { HORIZON_MS = 86400000 };
-
 struct api_idem {
 	struct le le;                 /* in `pending` until freed */
 	struct store_idem rec;
 	struct api_req *req;          /* mem_ref'd during the lookup */
 	struct store_idem found;      /* lookup result (worker) */
+	uint64_t min_created_ms;      /* older records are forgotten */
 	int lookup_err;
 };
 
@@ -75,10 +75,9 @@ static void req_hash(uint8_t out[STORE_HASH_LEN], const struct http_msg *msg)
 static int lookup_work(struct store *st, void *arg)
 {
 	struct api_idem *id = arg;
-	uint64_t now = (uint64_t)time(NULL) * 1000;
 
 	return store_idem_get(st, &id->found, id->rec.tenant_id, id->rec.key,
-			      now > HORIZON_MS ? now - HORIZON_MS : 0);
+			      id->min_created_ms);
 }
 
 
@@ -120,6 +119,7 @@ void api_idem_begin(struct api_req *req)
 {
 	const struct http_hdr *h = http_msg_xhdr(req->msg, "Idempotency-Key");
 	struct api_idem *id;
+	uint64_t now, keep_ms;
 
 	if (!h || h->val.l == 0 || h->val.l >= STORE_IDEM_KEY_MAX) {
 		api_error(req, 400, "invalid_field", "Idempotency-Key",
@@ -152,6 +152,9 @@ void api_idem_begin(struct api_req *req)
 	}
 	list_append(&pending, &id->le, id);
 
+	keep_ms = (uint64_t)api_config()->idem_keep_s * 1000;
+	now = (uint64_t)time(NULL) * 1000;
+	id->min_created_ms = now > keep_ms ? now - keep_ms : 0;
 	id->req = mem_ref(req);
 	if (store_submit(store_default(), lookup_work, lookup_done, id))
 		api_error(req, 503, "unavailable", NULL, "store unavailable");

@@ -2,8 +2,10 @@
  * @file api/json.c  JSON rendering of calls and legs
  */
 #include <string.h>
+#include <time.h>
 #include <re.h>
 #include "api.h"
+#include "cb_meter.h"
 
 
 /** A JSON string literal; NULL prints nothing (for optional members) */
@@ -70,7 +72,10 @@ int api_json_call(struct re_printf *pf, const struct call *call)
 			err |= re_hprintf(pf, ",");
 		err |= json_leg(pf, leg);
 	}
-	err |= re_hprintf(pf, "]}");
+	err |= re_hprintf(pf, "]");
+	if (meter_billed(call_id(call)))
+		err |= re_hprintf(pf, ",\"billing\":%H", meter_json, call);
+	err |= re_hprintf(pf, "}");
 	return err;
 }
 
@@ -89,22 +94,49 @@ const char *api_outcome_name(enum leg_cause cause)
 	case CAUSE_NO_ANSWER:      return "no-answer";
 	case CAUSE_CANCELED:       return "canceled";
 	case CAUSE_INVALID_NUMBER: return "invalid-number";
+	/* answered and talked until the money ran out: the cause says so */
+	case CAUSE_CREDIT_EXHAUSTED: return "completed";
 	default:                   return "failed";
 	}
 }
 
 
-static const char *event_type_name(enum call_evtype type)
+static const char *event_type_name(const struct call_event *ev)
 {
-	switch (type) {
+	switch (ev->type) {
 
 	case CALL_EV_LEG_STATE: return "leg.state";
 	case CALL_EV_DTMF:      return "leg.dtmf";
 	case CALL_EV_PLAY_DONE: return "leg.play_done";
 	case CALL_EV_BRIDGED:   return "call.bridged";
 	case CALL_EV_CALL_END:  return "call.ended";
+	case CALL_EV_APP:       return ev->app_type ? ev->app_type : "app";
 	default:                return "unknown";
 	}
+}
+
+
+/**
+ * Wall clock in microseconds for an event's `ts_us`: read when the event
+ * is rendered, which is in the same turn of the loop as the transition
+ * (every renderer runs from call_publish()), never before the event's
+ * ts_ms nor before the last value given.  It lets a client on the same
+ * machine measure how long an event took to reach it.
+ */
+static uint64_t event_now_us(const struct call_event *ev)
+{
+	static uint64_t last;
+	struct timespec ts;
+	uint64_t now;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+	if (now < ev->ts_ms * 1000)
+		now = ev->ts_ms * 1000;
+	if (now < last)
+		now = last;
+	last = now;
+	return now;
 }
 
 
@@ -118,7 +150,7 @@ int api_json_event(struct re_printf *pf, const struct call_event *ev)
 	int err = 0;
 
 	err |= re_hprintf(pf, "\"type\":\"%s\",\"call_id\":%H",
-			  event_type_name(ev->type), api_json_str,
+			  event_type_name(ev), api_json_str,
 			  ev->call_id ? ev->call_id : "");
 	if (ev->leg_id)
 		err |= re_hprintf(pf, ",\"leg_id\":%H", api_json_str,
@@ -145,11 +177,17 @@ int api_json_event(struct re_printf *pf, const struct call_event *ev)
 				  ev->digit ? ev->digit : '?');
 		break;
 
+	case CALL_EV_APP:
+		if (ev->app_json && *ev->app_json)
+			err |= re_hprintf(pf, ",%s", ev->app_json);
+		break;
+
 	default:
 		break;
 	}
 
-	err |= re_hprintf(pf, ",\"ts_ms\":%llu",
-			  (unsigned long long)ev->ts_ms);
+	err |= re_hprintf(pf, ",\"ts_ms\":%llu,\"ts_us\":%llu",
+			  (unsigned long long)ev->ts_ms,
+			  (unsigned long long)event_now_us(ev));
 	return err;
 }

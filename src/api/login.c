@@ -5,9 +5,10 @@
  * the client address is locked out, before any password is looked at),
  * then checked on a store worker (Argon2id is slow on purpose), then
  * answered with the session cookie (HttpOnly, SameSite=Lax, Secure when
- * configured for TLS) and the CSRF token the page must echo in
- * X-CSRF-Token on every state-changing request.  Unknown login and wrong
- * password are the same 401.
+ * the API is served over TLS or auth.cookie_secure says a proxy does)
+ * and the CSRF token the page must echo in X-CSRF-Token on every
+ * state-changing request.  Unknown login and wrong password are the same
+ * 401.
  */
 #include <string.h>
 #include <sodium.h>
@@ -24,6 +25,13 @@ struct login {
 	struct sa peer;
 	uint32_t ttl_s;
 };
+
+
+/* Secure cookies: always under TLS, or when configured (TLS offloaded) */
+static bool cookie_secure(void)
+{
+	return api_tls() || api_config()->cookie_secure;
+}
 
 
 static void login_destructor(void *arg)
@@ -69,7 +77,7 @@ static void login_done(int err, void *arg)
 	(void)re_snprintf(hdrs, sizeof(hdrs), "Set-Cookie: cb_session=%s; "
 			  "Path=/; Max-Age=%u; HttpOnly; SameSite=Lax%s\r\n",
 			  l->token, l->ttl_s,
-			  api_config()->cookie_secure ? "; Secure" : "");
+			  cookie_secure() ? "; Secure" : "");
 	req->hdrs = hdrs;
 	api_reply_json(req, 200, "{\"user\":{\"id\":%H,\"login\":%H,"
 		       "\"role\":%H,\"tenant_id\":%H},\"csrf_token\":%H,"
@@ -166,7 +174,10 @@ static void logout_done(int err, void *arg)
 
 	if (err == ECANCELED)
 		return;
-	req->hdrs = "Set-Cookie: cb_session=; Path=/; Max-Age=0; HttpOnly; "
+	req->hdrs = cookie_secure() ?
+		"Set-Cookie: cb_session=; Path=/; Max-Age=0; HttpOnly; "
+		"SameSite=Lax; Secure\r\n" :
+		"Set-Cookie: cb_session=; Path=/; Max-Age=0; HttpOnly; "
 		"SameSite=Lax\r\n";
 	if (err && err != ENOENT)
 		api_error(req, 503, "unavailable", NULL, "store unavailable");
@@ -183,7 +194,7 @@ void api_auth_logout(struct api_req *req)
 	if (req->who.kind != CB_AUTH_SESSION) {
 		api_error(req, 400, "not_a_session", NULL,
 			  "logout ends a cookie session; revoke keys with "
-			  "the CLI");
+			  "DELETE /v1/keys/{id}");
 		return;
 	}
 	lo = mem_zalloc(sizeof(*lo), logout_destructor);
@@ -207,11 +218,12 @@ void api_me(struct api_req *req)
 	bool sess = p->kind == CB_AUTH_SESSION;
 
 	api_reply_json(req, 200, "{\"tenant_id\":%H,\"auth\":\"%s\","
-		       "\"role\":\"%s\",\"user_id\":%H,\"key_id\":%H"
-		       "%s%H}",
+		       "\"role\":\"%s\",\"user_id\":%H,\"login\":%H,"
+		       "\"key_id\":%H%s%H}",
 		       api_json_str, p->tenant_id, sess ? "session" : "key",
 		       auth_role_name(p->role),
 		       api_json_str, sess ? p->user_id : "",
+		       api_json_str, sess ? p->login : "",
 		       api_json_str, sess ? "" : p->key_id,
 		       sess ? ",\"csrf_token\":" : "",
 		       api_json_str, sess ? p->csrf : NULL);

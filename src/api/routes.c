@@ -7,6 +7,14 @@
  * which may also hold dots but not start with one.  docs/api.md is written
  * from this table and tests check that both agree.  GET / and /web/{f}
  * are the web console's files (src/api/static.c).
+ *
+ * Roles.  Each route with credentials names the roles it admits
+ * (api_dispatch() answers 403 forbidden to the others): API_ANY_ROLE for
+ * who-am-I routes, API_ADMINS for the platform's tenants, and by default
+ * (no role named) API_MANAGERS, admin and operator: calls, events, users,
+ * keys and money (customers may also ask for a quote).  Agents and customers only get what names them.  An API key
+ * acts as an operator of its tenant.  Which tenant's objects a manager
+ * may touch is the handler's business (an operator: its own only).
  */
 #include <string.h>
 #include <re.h>
@@ -17,7 +25,7 @@ struct route {
 	const char *pattern;
 	api_route_h *h;
 	const char *doc;
-	unsigned flags;          /* API_AUTH or API_PUBLIC */
+	unsigned flags;          /* API_PUBLIC, or API_AUTH and roles */
 };
 
 static const struct route routes[] = {
@@ -35,13 +43,40 @@ static const struct route routes[] = {
 	 "web login {login, password}: session cookie and CSRF token",
 	 API_PUBLIC},
 	{"POST",   "/v1/auth/logout", api_auth_logout,
-	 "end the cookie's session", API_AUTH},
-	{"GET",    "/v1/me", api_me, "who the credentials are", API_AUTH},
+	 "end the cookie's session", API_ANY_ROLE | API_AUTH},
+	{"GET",    "/v1/me", api_me, "who the credentials are",
+	 API_ANY_ROLE | API_AUTH},
+	{"GET",    "/v1/tenants", api_tenants_list, "every tenant",
+	 API_ADMINS | API_AUTH},
+	{"POST",   "/v1/tenants", api_tenants_create,
+	 "create a tenant: {name, webhook_url?}", API_ADMINS | API_AUTH},
+	{"GET",    "/v1/tenants/{}", api_tenants_get, "one tenant",
+	 API_ADMINS | API_AUTH},
+	{"PATCH",  "/v1/tenants/{}", api_tenants_update,
+	 "rename a tenant or set its webhook URL: {name?, webhook_url?}",
+	 API_ADMINS | API_AUTH},
+	{"GET",    "/v1/users", api_users_list,
+	 "users of the caller's tenant (every tenant's for an admin)",
+	 API_MANAGERS | API_AUTH},
+	{"POST",   "/v1/users", api_users_create,
+	 "add a user: {login, role, password?, tenant?}",
+	 API_MANAGERS | API_AUTH},
+	{"DELETE", "/v1/users/{}", api_users_delete,
+	 "delete a user; its sessions end", API_MANAGERS | API_AUTH},
+	{"GET",    "/v1/keys", api_keys_list,
+	 "API keys of the caller's tenant (every tenant's for an admin), "
+	 "never their secrets", API_MANAGERS | API_AUTH},
+	{"POST",   "/v1/keys", api_keys_create,
+	 "create an API key: {name, tenant?}; the key is shown once",
+	 API_MANAGERS | API_AUTH},
+	{"DELETE", "/v1/keys/{}", api_keys_delete, "revoke an API key",
+	 API_MANAGERS | API_AUTH},
 	{"GET",    "/v1/calls", api_calls_list, "list active calls",
 	 API_AUTH},
 	{"POST",   "/v1/calls", api_calls_create,
 	 "originate: {to, from?, bridge_to? | play?, ring_timeout?, "
-	 "status_callback?}", API_AUTH},
+	 "status_callback?, billing?: {account, payer?, limit?, "
+	 "bridge_to?: {account, payer?}}}", API_AUTH},
 	{"GET",    "/v1/calls/{}", api_calls_get, "one call and its legs",
 	 API_AUTH},
 	{"DELETE", "/v1/calls/{}", api_calls_delete, "hang up every leg",
@@ -53,9 +88,63 @@ static const struct route routes[] = {
 	 API_AUTH},
 	{"POST",   "/v1/calls/{}/legs/{}/hold", api_leg_hold,
 	 "hold or resume: {hold: true|false}", API_AUTH},
+	{"GET",    "/v1/calls/{}/charges", api_call_charges,
+	 "charge summary of a billed call, running or finished",
+	 API_AUTH},
+	{"POST",   "/v1/calls/{}/billing/confirm", api_call_billing_confirm,
+	 "go on past the authorized amount (limit policy ask)", API_AUTH},
+	{"POST",   "/v1/calls/{}/legs/{}/trouble", api_leg_trouble,
+	 "report trouble on a finished leg: {kind, text?}; credits at most "
+	 "one minute, once per leg", API_AUTH},
+	{"GET",    "/v1/cdrs", api_cdrs_list,
+	 "the tenant's finished CDRs: ?after=SEQ&limit=N", API_AUTH},
 	{"GET",    "/v1/events", api_events,
 	 "WebSocket of call events as JSON text frames; ?call=ID filters",
 	 API_AUTH},
+	{"PUT",    "/v1/rates", api_rates_put,
+	 "replace the rate table: a text/csv body, all or nothing",
+	 API_MANAGERS | API_CSV_BODY | API_AUTH},
+	{"GET",    "/v1/rates", api_rates_get,
+	 "the rate table: JSON, or CSV with Accept: text/csv", API_AUTH},
+	{"GET",    "/v1/rates/quote", api_rates_quote,
+	 "per-minute prices before a call: ?to=NUMBER (repeatable)",
+	 API_MANAGERS | API_CUSTOMERS | API_AUTH},
+	{"GET",    "/v1/money/settings", api_money_settings_get,
+	 "the tenant's currency, tax, minimum, credit and hold policies",
+	 API_AUTH},
+	{"PATCH",  "/v1/money/settings", api_money_settings_patch,
+	 "change money settings: {currency?, tax?, conf_min?, ...}",
+	 API_AUTH},
+	{"GET",    "/v1/money/reconcile", api_money_reconcile,
+	 "recompute the tenant's ledger: {ok, mismatches}", API_AUTH},
+	{"GET",    "/v1/accounts", api_accounts_list,
+	 "the tenant's money accounts with balances", API_AUTH},
+	{"POST",   "/v1/accounts", api_accounts_create,
+	 "open an account: {name, kind?, currency?, credit_limit?}",
+	 API_AUTH},
+	{"GET",    "/v1/accounts/{}", api_accounts_get,
+	 "an account: balance, held, available", API_AUTH},
+	{"POST",   "/v1/accounts/{}/topups", api_accounts_topup,
+	 "money in: {amount, currency?, method?}", API_AUTH},
+	{"GET",    "/v1/accounts/{}/statement", api_accounts_statement,
+	 "ledger entries with running balance; ?limit=&cursor=", API_AUTH},
+	{"GET",    "/v1/accounts/{}/cards", api_cards_list,
+	 "an account's cards (last 4 digits, never the number)", API_AUTH},
+	{"POST",   "/v1/accounts/{}/cards", api_cards_add,
+	 "add a test card: {number, expiry, cvv}", API_AUTH},
+	{"GET",    "/v1/accounts/{}/tokens", api_tokens_list,
+	 "an account's usage tokens per service", API_AUTH},
+	{"POST",   "/v1/accounts/{}/tokens", api_tokens_grant,
+	 "grant usage tokens: {service, tokens}", API_AUTH},
+	{"PUT",    "/v1/token-services/{}", api_token_service_put,
+	 "a paid service's token unit and price: {unit, price}", API_AUTH},
+	{"POST",   "/v1/holds", api_holds_create,
+	 "pre-authorize: {account, amount, reference?, method?}", API_AUTH},
+	{"GET",    "/v1/holds/{}", api_holds_get, "one hold", API_AUTH},
+	{"POST",   "/v1/holds/{}/capture", api_holds_capture,
+	 "charge {amount, tax?} and release the rest", API_AUTH},
+	{"POST",   "/v1/holds/{}/release", api_holds_release,
+	 "release a hold without charging", API_AUTH},
 };
 
 
@@ -135,6 +224,21 @@ int api_route_match(struct api_req *req, api_route_h **hp,
 	}
 
 	return path_known ? EPERM : ENOENT;
+}
+
+
+/** May a principal of this role use a route with these flags? */
+bool api_route_allows(unsigned flags, enum cb_role role)
+{
+	unsigned roles = flags & API_ANY_ROLE;
+
+	if (flags & API_PUBLIC)
+		return true;
+	if (role >= CB_ROLE_MAX)
+		return false;
+	if (!roles)
+		roles = API_MANAGERS;
+	return (roles & (1u << (API_ROLE_SHIFT + role))) != 0;
 }
 
 

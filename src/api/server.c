@@ -1,22 +1,43 @@
 /**
  * @file api/server.c  HTTP server: parse, bound, dispatch, reply
  *
- * Every request is checked before any handler sees it: body size (413),
- * route (404/405), credentials for every route not marked API_PUBLIC
- * (401 with WWW-Authenticate: Bearer; looked up on a store worker, so
- * the request waits as a mem object holding its own copy of the
- * message), CSRF for cookie sessions (403), JSON content type for bodies
- * (415), a body that is one JSON object (400), then Idempotency-Key.
- * Replies are JSON; errors have the one shape of cb_api.h.
+ * Every request is checked before any handler sees it: the client
+ * address's rate (429), body size (413), route (404/405), credentials
+ * for every route not marked API_PUBLIC (401 with WWW-Authenticate:
+ * Bearer; looked up on a store worker, so the request waits as a mem
+ * object holding its own copy of the message), the credential's rate
+ * (429), CSRF for cookie sessions (403), JSON content type for bodies
+ * (415; text/csv too on a route marked API_CSV_BODY), a body that is
+ * one JSON object of valid text (400, body.c), then Idempotency-Key.
+ * Replies are JSON; errors have the one shape of cb_api.h.  Connections
+ * -- their number, deadlines, and one request at a time so that replies
+ * go out in order -- are conn.c's; with api.tls_cert the server speaks
+ * HTTPS only (tls.c).
+ *
+ * Rate limits are token buckets (ratelimit.c): one per client address
+ * (IPv6: per /64), taken before anything else is done for a request,
+ * except /healthz and /readyz -- a prober must never be told 429 -- and
+ * one per credential (API key id, or user id for a web session) once
+ * authenticated.  Loopback is not exempt: a reverse proxy on the same
+ * host would make every client loopback.  One timer sweeps idle buckets.
  */
 #include <stdarg.h>
 #include <string.h>
 #include <re.h>
 #include "api.h"
 
+enum {
+	RATE_ENTRIES_MAX = 65536,   /* buckets per table (LRU beyond) */
+	RATE_SWEEP_MS = 10000,
+};
+
 static struct {
 	struct http_sock *sock;           /* owned */
 	const struct cb_config *cfg;      /* borrowed */
+	struct ratelimit *rate_ip;        /* owned: per client address */
+	struct ratelimit *rate_key;       /* owned: per key or user    */
+	struct tmr sweep;
+	bool tls;
 } srv;
 
 
@@ -44,6 +65,7 @@ void api_reply_json(struct api_req *req, uint16_t scode,
 	if (req->idem)
 		api_idem_record(req, scode, mb->buf, mb->end);
 	req->replied = true;
+	metrics_http_count(scode);
 
 	(void)http_reply(req->conn, scode, scode < 300 ? "OK" : "Error",
 			 "Content-Type: application/json\r\n"
@@ -58,6 +80,9 @@ void api_reply_json(struct api_req *req, uint16_t scode,
 			 req->hdrs ? req->hdrs : "",
 			 mb->buf, mb->end);
 	mem_deref(mb);
+
+	/* replied: the connection may go on with its next request */
+	api_conn_done(req->conn, req);
 }
 
 
@@ -86,71 +111,130 @@ void api_error(struct api_req *req, uint16_t scode, const char *code,
 }
 
 
-/*
- * libre's JSON decoder stops quietly at a NUL byte, ignores what follows
- * the first value and takes arrays for objects; the API wants exactly one
- * JSON object.  Find where the object that opens the body closes (outside
- * strings) and allow only whitespace after it.
+/** Is the API served over TLS? (cookies get Secure) */
+bool api_tls(void)
+{
+	return srv.tls;
+}
+
+
+/**
+ * Refuse a request that never became a struct api_req (conn.c: headers
+ * too large, too slow, body too large): the error in the one shape, and
+ * "Connection: close" when the connection is closed after it.
  */
-static bool is_ws(char c)
+void api_refuse(struct http_conn *conn, uint16_t scode, const char *code,
+		const char *message, bool close)
 {
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+	struct api_req req;      /* not a mem object: for the reply only */
+
+	memset(&req, 0, sizeof(req));
+	req.conn = conn;
+	req.hdrs = close ? "Connection: close\r\n" : NULL;
+	log_info(NULL, "http %J -> %u %s", http_conn_peer(conn), scode,
+		 code);
+	api_reply_json(&req, scode,
+		       "{\"error\":{\"code\":%H,\"message\":%H}}",
+		       api_json_str, code, api_json_str, message);
 }
 
 
-static bool body_is_object(const char *p, size_t len)
+/* ---- rate limits --------------------------------------------------- */
+
+static uint64_t rate_clock(void *arg)
 {
-	size_t i = 0, depth = 0;
-	bool str = false, esc = false;
+	(void)arg;
+	return tmr_jiffies();
+}
 
-	if (memchr(p, '\0', len))
-		return false;
-	while (i < len && is_ws(p[i]))
-		++i;
-	if (i == len || p[i] != '{')
-		return false;
 
-	for (; i < len; i++) {
-		char c = p[i];
+/* 429 with Retry-After in whole seconds, rounded up */
+static void rate_refuse(struct api_req *req, uint32_t wait_ms)
+{
+	char hdrs[48];
 
-		if (str) {
-			if (esc)
-				esc = false;
-			else if (c == '\\')
-				esc = true;
-			else if (c == '"')
-				str = false;
-			continue;
+	(void)re_snprintf(hdrs, sizeof(hdrs), "Retry-After: %u\r\n",
+			  (wait_ms + 999) / 1000);
+	req->hdrs = hdrs;
+	api_error(req, 429, "rate_limited", NULL,
+		  "too many requests; retry after the Retry-After seconds");
+	req->hdrs = NULL;
+}
+
+
+/* the bucket of a client address: IPv4 address, or IPv6 /64 */
+static uint32_t rate_ip_take(const struct sa *peer)
+{
+	static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0,
+					     0, 0, 0xff, 0xff};
+	uint8_t key[1 + 8], a6[16];
+	uint32_t a4;
+	size_t len = 5;
+
+	if (!peer)
+		return 0;
+	key[0] = '4';
+	if (sa_af(peer) == AF_INET6) {
+		sa_in6(peer, a6);
+		if (memcmp(a6, v4mapped, sizeof(v4mapped))) {
+			key[0] = '6';
+			memcpy(key + 1, a6, 8);
+			len = 9;
 		}
-		if (c == '"')
-			str = true;
-		else if (c == '{' || c == '[')
-			++depth;
-		else if ((c == '}' || c == ']') && depth && --depth == 0)
-			break;
+		else {
+			memcpy(key + 1, a6 + 12, 4);
+		}
 	}
-	if (i == len)
-		return false;    /* never closed */
-
-	for (++i; i < len; i++) {
-		if (!is_ws(p[i]))
-			return false;
+	else {
+		a4 = sa_in(peer);
+		memcpy(key + 1, &a4, 4);
 	}
-	return true;
+	return ratelimit_take(srv.rate_ip, key, len);
 }
 
 
-/** Decode a request body that must be one JSON object: EBADMSG if not */
-int api_body_decode(struct odict **odp, const char *p, size_t len)
+/* the bucket of a credential: the API key, or the web user */
+static uint32_t rate_key_take(const struct cb_principal *p)
+{
+	char key[2 + CB_ID_LEN];
+	int n;
+
+	n = re_snprintf(key, sizeof(key), "%c%s",
+			p->kind == CB_AUTH_SESSION ? 'u' : 'k',
+			p->kind == CB_AUTH_SESSION ? p->user_id : p->key_id);
+	return n > 0 ? ratelimit_take(srv.rate_key, key, (size_t)n) : 0;
+}
+
+
+/* probes are never limited: a 429 could get the daemon restarted */
+static bool path_is_probe(const struct pl *path)
+{
+	return !pl_strcmp(path, "/healthz") || !pl_strcmp(path, "/readyz");
+}
+
+
+static void sweep_handler(void *arg)
+{
+	(void)arg;
+	(void)ratelimit_sweep(srv.rate_ip);
+	(void)ratelimit_sweep(srv.rate_key);
+	tmr_start(&srv.sweep, RATE_SWEEP_MS, sweep_handler, NULL);
+}
+
+
+static int rate_init(const struct cb_config *cfg)
 {
 	int err;
 
-	if (!odp || !p || !body_is_object(p, len))
-		return EBADMSG;
-	err = json_decode_odict(odp, 16, p, len, 8);
-	if (err || !*odp)
-		return EBADMSG;
-	return 0;
+	err = ratelimit_alloc(&srv.rate_ip, cfg->rate_ip, cfg->rate_ip_burst,
+			      RATE_ENTRIES_MAX, rate_clock, NULL);
+	if (!err)
+		err = ratelimit_alloc(&srv.rate_key, cfg->rate_key,
+				      cfg->rate_key_burst, RATE_ENTRIES_MAX,
+				      rate_clock, NULL);
+	if (!err)
+		tmr_start(&srv.sweep, RATE_SWEEP_MS, sweep_handler, NULL);
+	return err;
 }
 
 
@@ -161,6 +245,8 @@ static void req_destructor(void *arg)
 	mem_deref(req->idem);
 	mem_deref(req->body);
 	mem_deref((void *)req->msg);
+	/* finished: the connection may go on with its next request */
+	api_conn_done(req->conn, req);
 	mem_deref(req->conn);
 }
 
@@ -204,18 +290,26 @@ static bool body_step(struct api_req *req)
 {
 	const struct http_msg *msg = req->msg;
 	size_t len = mbuf_get_left(msg->mb);
+	api_route_h *h = NULL;
+	unsigned flags = 0;
+	int err;
 
 	if (len == 0)
+		return true;
+	/* a route marked API_CSV_BODY reads such a body itself */
+	if (msg_ctype_cmp(&msg->ctyp, "text", "csv") &&
+	    !api_route_match(req, &h, &flags) && (flags & API_CSV_BODY))
 		return true;
 	if (msg_ctype_cmp(&msg->ctyp, "application", "json") == false) {
 		api_error(req, 415, "unsupported_media_type", NULL,
 			  "send application/json");
 		return false;
 	}
-	if (api_body_decode(&req->body, (const char *)mbuf_buf(msg->mb),
-			    len)) {
+	err = api_body_decode(&req->body, (const char *)mbuf_buf(msg->mb),
+			      len);
+	if (err) {
 		api_error(req, 400, "invalid_json", NULL,
-			  "body is not valid JSON");
+			  api_body_error(err));
 		return false;
 	}
 	return true;
@@ -230,6 +324,9 @@ void api_dispatch(struct api_req *req)
 
 	if (api_route_match(req, &h, &flags))
 		api_error(req, 404, "not_found", NULL, "no such resource");
+	else if (!api_route_allows(flags, req->who.role))
+		api_error(req, 403, "forbidden", NULL,
+			  "your role may not do this");
 	else
 		h(req);
 }
@@ -238,6 +335,7 @@ void api_dispatch(struct api_req *req)
 static void auth_done(int err, const struct cb_principal *p, void *arg)
 {
 	struct api_req *req = arg;
+	uint32_t wait_ms;
 
 	if (err == ECANCELED)
 		return;
@@ -247,6 +345,12 @@ static void auth_done(int err, const struct cb_principal *p, void *arg)
 		return;
 	}
 	req->who = *p;
+
+	wait_ms = rate_key_take(p);
+	if (wait_ms) {
+		rate_refuse(req, wait_ms);
+		return;
+	}
 
 	/* a browser can be made to send the cookie, not the token */
 	if (!auth_csrf_ok(req->msg, p)) {
@@ -265,9 +369,10 @@ static void auth_done(int err, const struct cb_principal *p, void *arg)
 
 
 /*
- * Order of checks: size (413), route (404/405), credentials (401, on a
- * store worker), CSRF (403), content type and JSON (415/400),
- * idempotency (409 or the first reply), then the handler.
+ * Order of checks: the address's rate (429), size (413), route
+ * (404/405), credentials (401, on a store worker), the credential's rate
+ * (429), CSRF (403), content type and JSON (415/400), idempotency (409
+ * or the first reply), then the handler.
  */
 static void request_handler(struct http_conn *conn,
 			    const struct http_msg *msg, void *arg)
@@ -276,16 +381,27 @@ static void request_handler(struct http_conn *conn,
 	size_t len = mbuf_get_left(msg->mb);
 	api_route_h *h = NULL;
 	unsigned flags = 0;
+	uint32_t wait_ms;
 	int err;
 	(void)arg;
 
 	req = mem_zalloc(sizeof(*req), req_destructor);
 	if (!req) {
 		(void)http_ereply(conn, 500, "Internal Server Error");
+		api_conn_done(conn, NULL);
 		return;
 	}
 	req->conn = mem_ref(conn);
 	req->msg = mem_ref((void *)msg);
+	api_conn_begin(conn, req);
+
+	if (!path_is_probe(&msg->path)) {
+		wait_ms = rate_ip_take(http_conn_peer(conn));
+		if (wait_ms) {
+			rate_refuse(req, wait_ms);
+			goto out;
+		}
+	}
 
 	if (len > API_MAX_BODY || msg->clen > API_MAX_BODY) {
 		api_error(req, 413, "body_too_large", NULL,
@@ -344,13 +460,26 @@ int api_init(const struct cb_config *cfg)
 		return err;
 	}
 
-	err = http_listen(&srv.sock, &laddr, request_handler, NULL);
-	if (err) {
-		log_err(NULL, "cannot listen on http %J (%m)", &laddr, err);
-		return err;
+	srv.tls = cfg->tls_cert[0] != '\0';
+	if (srv.tls) {
+		err = api_tls_listen(&srv.sock, &laddr, cfg, request_handler);
 	}
+	else {
+		err = http_listen(&srv.sock, &laddr, request_handler, NULL);
+		if (err)
+			log_err(NULL, "cannot listen on http %J (%m)", &laddr,
+				err);
+	}
+	if (err)
+		return err;
 
-	err = orig_init();
+	err = api_conn_init(cfg, srv.sock, srv.tls);
+	if (!err)
+		err = rate_init(cfg);
+	if (!err)
+		err = metrics_init();
+	if (!err)
+		err = orig_init();
 	if (!err)
 		err = record_init();
 	if (!err)
@@ -362,7 +491,8 @@ int api_init(const struct cb_config *cfg)
 		return err;
 	}
 
-	log_info(NULL, "http api on http://%J/v1", &laddr);
+	log_info(NULL, "http api on %s://%J/v1", srv.tls ? "https" : "http",
+		 &laddr);
 	return 0;
 }
 
@@ -373,5 +503,11 @@ void api_close(void)
 	events_close();
 	record_close();
 	orig_close();
+	metrics_close();
+	tmr_cancel(&srv.sweep);
+	srv.rate_ip = mem_deref(srv.rate_ip);
+	srv.rate_key = mem_deref(srv.rate_key);
+	api_conn_close();
 	srv.sock = mem_deref(srv.sock);
+	srv.tls = false;
 }

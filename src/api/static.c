@@ -143,6 +143,7 @@ static void static_serve(struct api_req *req, const char *name)
 	}
 
 	req->replied = true;
+	metrics_http_count(200);
 	(void)http_reply(req->conn, 200, "OK",
 			 "Content-Type: %s\r\n"
 			 "Content-Length: %zu\r\n"

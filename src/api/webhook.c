@@ -16,6 +16,13 @@
  * retried after webhook_backoff_ms() until api.webhook_retries retries
  * have failed, then the item is logged and dropped so the lane moves on.
  * Each attempt is signed anew (webhook_sign()) with its own timestamp.
+ *
+ * A call without a status_callback gets its tenant's webhook URL, if the
+ * tenant has one: the first event of such a call registers the URL for
+ * the call like a status_callback (a later change of the tenant's URL
+ * does not split a call between two receivers).  The tenants' URLs are
+ * kept here in memory, loaded from the store at start and updated by
+ * webhook_tenant_set() when the API changes a tenant (src/api/tenants.c).
  */
 #include <string.h>
 #include <time.h>
@@ -31,6 +38,13 @@ struct hook {
 	char *url;
 };
 
+/* a tenant with a webhook URL */
+struct tenant_url {
+	struct le le;
+	char tenant_id[CB_ID_LEN + 1];
+	char *url;
+};
+
 struct lane {
 	struct le le;
 	char key[CB_ID_LEN + 1];
@@ -43,6 +57,7 @@ static struct {
 	struct http_cli *cli;     /* owned */
 	struct list hooks;        /* struct hook: calls with a URL */
 	struct list lanes;        /* struct lane: keys with items  */
+	struct list tenants;      /* struct tenant_url             */
 	char secret[128];
 	uint32_t retries;
 	uint32_t retry_ms;
@@ -84,6 +99,27 @@ static struct hook *hook_find(const char *call_id)
 }
 
 
+static void tenant_url_destructor(void *arg)
+{
+	struct tenant_url *tu = arg;
+
+	list_unlink(&tu->le);
+	mem_deref(tu->url);
+}
+
+
+static struct tenant_url *tenant_url_find(const char *tenant_id)
+{
+	for (struct le *le = wh.tenants.head; le; le = le->next) {
+		struct tenant_url *tu = le->data;
+
+		if (!strcmp(tu->tenant_id, tenant_id))
+			return tu;
+	}
+	return NULL;
+}
+
+
 static struct lane *lane_find(const char *key)
 {
 	for (struct le *le = wh.lanes.head; le; le = le->next) {
@@ -96,16 +132,21 @@ static struct lane *lane_find(const char *key)
 }
 
 
-/** An absolute http:// URL without spaces or controls, bounded */
+/** An absolute http:// or https:// URL without spaces or controls */
 bool webhook_url_valid(const char *url)
 {
-	size_t n;
+	size_t n, s;
 
 	if (!url)
 		return false;
 	n = strlen(url);
-	if (n > URL_MAX || n <= 7 || strncasecmp(url, "http://", 7) ||
-	    url[7] == '/' || url[7] == ':')
+	if (!strncasecmp(url, "https://", 8))
+		s = 8;
+	else if (!strncasecmp(url, "http://", 7))
+		s = 7;
+	else
+		return false;
+	if (n > URL_MAX || n <= s || url[s] == '/' || url[s] == ':')
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)url[i];
@@ -144,6 +185,69 @@ int webhook_call_set(const char *call_id, const char *url)
 }
 
 
+/**
+ * The webhook URL of a tenant's calls without a status_callback; NULL or
+ * "" removes it.  Calls that have begun keep the URL they started with.
+ */
+int webhook_tenant_set(const char *tenant_id, const char *url)
+{
+	struct tenant_url *tu;
+
+	if (!tenant_id || !*tenant_id || strlen(tenant_id) > CB_ID_LEN)
+		return EINVAL;
+	tu = tenant_url_find(tenant_id);
+	if (!url || !*url) {
+		mem_deref(tu);
+		return 0;
+	}
+	if (!webhook_url_valid(url))
+		return EINVAL;
+	if (tu) {
+		char *dup = NULL;
+
+		if (str_dup(&dup, url))
+			return ENOMEM;
+		mem_deref(tu->url);
+		tu->url = dup;
+		return 0;
+	}
+
+	tu = mem_zalloc(sizeof(*tu), tenant_url_destructor);
+	if (!tu)
+		return ENOMEM;
+	str_ncpy(tu->tenant_id, tenant_id, sizeof(tu->tenant_id));
+	if (str_dup(&tu->url, url)) {
+		mem_deref(tu);
+		return ENOMEM;
+	}
+	list_append(&wh.tenants, &tu->le, tu);
+	return 0;
+}
+
+
+static bool tenant_load_h(const struct store_tenant *t, void *arg)
+{
+	(void)arg;
+	if (t->webhook_url[0] && webhook_tenant_set(t->id, t->webhook_url))
+		log_warn(NULL, "tenant %s: webhook URL '%s' not used", t->id,
+			 t->webhook_url);
+	return false;
+}
+
+
+/* a call without its own URL: its tenant's, if the tenant has one */
+static struct hook *hook_from_tenant(const struct call_event *ev)
+{
+	const char *tenant = ev->call ? call_tenant(ev->call) : NULL;
+	struct tenant_url *tu = tenant && *tenant ? tenant_url_find(tenant)
+						  : NULL;
+
+	if (!tu || webhook_call_set(ev->call_id, tu->url))
+		return NULL;
+	return hook_find(ev->call_id);
+}
+
+
 /* the item in flight is done (delivered or given up): on to the next */
 static void lane_advance(struct lane *l)
 {
@@ -167,6 +271,7 @@ static void attempt_failed(struct lane *l, struct outbox_item *it, int err,
 
 	++it->attempts;
 	if (it->attempts > wh.retries) {
+		metrics_webhook_count(METRICS_WEBHOOK_FAILED);
 		log_warn(NULL, "call=%s webhook %s to %s given up after %u "
 			 "attempts (%m, status %u)", l->key, it->event_id,
 			 it->url, it->attempts, err, scode);
@@ -174,6 +279,7 @@ static void attempt_failed(struct lane *l, struct outbox_item *it, int err,
 		return;
 	}
 
+	metrics_webhook_count(METRICS_WEBHOOK_RETRIED);
 	delay = webhook_backoff_ms(wh.retry_ms, it->attempts);
 	log_info(NULL, "call=%s webhook %s to %s failed (%m, status %u), "
 		 "retry %u in %u ms", l->key, it->event_id, it->url, err,
@@ -196,6 +302,7 @@ static void resp_handler(int err, const struct http_msg *msg, void *arg)
 	}
 
 	if (!err && scode >= 200 && scode < 300) {
+		metrics_webhook_count(METRICS_WEBHOOK_DELIVERED);
 		log_debug(NULL, "call=%s webhook %s delivered (%u)", l->key,
 			  it->event_id, scode);
 		lane_advance(l);
@@ -251,6 +358,7 @@ static void lane_send(struct lane *l)
 		}
 
 		/* a URL libre cannot parse will not get better */
+		metrics_webhook_count(METRICS_WEBHOOK_FAILED);
 		log_warn(NULL, "call=%s webhook %s to %s cannot be sent "
 			 "(%m), dropped", l->key, it->event_id, it->url, err);
 		(void)outbox_ack(it->id);
@@ -299,6 +407,8 @@ static void event_handler(const struct call_event *ev, void *arg)
 		return;
 	h = hook_find(ev->call_id);
 	if (!h)
+		h = hook_from_tenant(ev);
+	if (!h)
 		return;
 
 	cb_id_new(event_id, 'e');
@@ -334,6 +444,9 @@ static int client_alloc(void)
 	err = dnsc_alloc(&dnsc, NULL, srvv, n);
 	if (!err)
 		err = http_client_alloc(&wh.cli, dnsc);
+	/* https:// receivers are verified against these CAs (tls.c) */
+	if (!err)
+		err = api_tls_client_ca(wh.cli, api_config()->webhook_ca);
 	mem_deref(dnsc);
 	return err;
 }
@@ -365,6 +478,11 @@ int webhook_init(const struct cb_config *cfg)
 		return err;
 	}
 
+	/* at start, before re_main runs: a synchronous read is fine */
+	err = store_tenant_list(store_default(), tenant_load_h, NULL);
+	if (err)
+		log_warn(NULL, "webhooks: tenants' URLs not loaded (%m)", err);
+
 	err = call_subscribe(event_handler, NULL);
 	if (err) {
 		wh.cli = mem_deref(wh.cli);
@@ -391,6 +509,7 @@ void webhook_close(void)
 			 outbox_count());
 	list_flush(&wh.lanes);
 	list_flush(&wh.hooks);
+	list_flush(&wh.tenants);
 	outbox_flush();
 	wh.cli = mem_deref(wh.cli);
 	sodium_memzero(wh.secret, sizeof(wh.secret));

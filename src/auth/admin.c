@@ -14,6 +14,7 @@
 #include <sodium.h>
 #include <re.h>
 #include "auth.h"
+#include "cb_money.h"
 
 struct cmd {
 	const char *obj, *verb;
@@ -46,7 +47,7 @@ static int tenant_create(struct store *st, char *argv[], int argc)
 	int err;
 	(void)argc;
 
-	err = auth_tenant_create(st, &t, argv[0]);
+	err = auth_tenant_create(st, &t, argv[0], NULL);
 	if (err == EEXIST)
 		re_fprintf(stderr, "tenant '%s' exists\n", argv[0]);
 	else if (err == EINVAL)
@@ -99,15 +100,60 @@ static int user_create(struct store *st, char *argv[], int argc)
 		re_fprintf(stderr, "no tenant '%s'\n", argv[0]);
 	else if (err == EEXIST)
 		re_fprintf(stderr, "login '%s' exists\n", argv[1]);
+	else if (err == EPERM)
+		re_fprintf(stderr, "admins are users of the tenant "
+			   "'default'\n");
 	else if (err == EINVAL)
 		re_fprintf(stderr, "logins: 1-63 of A-Z a-z 0-9 - _ . @; "
-			   "passwords: 8-127 characters\n");
+			   "passwords: %d-127 characters\n",
+			   AUTH_PASSWORD_MIN);
 	else if (!err) {
 		(void)re_printf("%s\t%s\t%s\n", u.id, u.login, u.role);
 		if (gen)
 			(void)re_printf("password: %s\n", pw);
 	}
 	sodium_memzero(pw, sizeof(pw));
+	return err;
+}
+
+
+static bool user_print(const struct store_user *u, void *arg)
+{
+	(void)arg;
+	(void)re_printf("%s\t%s\t%s\n", u->id, u->login, u->role);
+	return false;
+}
+
+
+static int user_list(struct store *st, char *argv[], int argc)
+{
+	struct store_tenant t;
+	int err;
+	(void)argc;
+
+	err = store_tenant_get(st, &t, argv[0]);
+	if (err == ENOENT)
+		re_fprintf(stderr, "no tenant '%s'\n", argv[0]);
+	if (err)
+		return err;
+	return store_user_list(st, t.id, user_print, NULL);
+}
+
+
+/* by login; the user's sessions end with it */
+static int user_delete(struct store *st, char *argv[], int argc)
+{
+	struct store_user u;
+	int err;
+	(void)argc;
+
+	err = store_user_find_login(st, &u, argv[0]);
+	if (!err)
+		err = store_user_delete(st, u.id);
+	if (err == ENOENT)
+		re_fprintf(stderr, "no user '%s'\n", argv[0]);
+	else if (!err)
+		(void)re_printf("deleted %s\t%s\n", u.id, u.login);
 	return err;
 }
 
@@ -163,6 +209,8 @@ static const struct cmd cmds[] = {
 	{"user",   "create", 3, user_create,
 	 "user create TENANT LOGIN ROLE   (password: stdin line, or "
 	 "generated)"},
+	{"user",   "list",   1, user_list,     "user list TENANT"},
+	{"user",   "delete", 1, user_delete,   "user delete LOGIN"},
 	{"key",    "create", 1, key_create,    "key create TENANT [NAME]"},
 	{"key",    "list",   1, key_list,      "key list TENANT"},
 	{"key",    "revoke", 1, key_revoke,    "key revoke KEY_ID"},
@@ -175,6 +223,8 @@ static void usage(void)
 		   "COMMAND\n");
 	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++)
 		re_fprintf(stderr, "  %s\n", cmds[i].usage);
+	re_fprintf(stderr, "  money ...   rates, accounts, ledger (`admin "
+		   "money` lists them)\n");
 	re_fprintf(stderr, "TENANT is a tenant id or name; roles: admin, "
 		   "operator, agent, customer\n");
 }
@@ -187,6 +237,9 @@ int auth_admin_main(const struct cb_config *cfg, int argc, char *argv[])
 	struct store *st = NULL;
 	int err;
 
+	/* money has its own table of commands (src/money/cli.c) */
+	if (argc >= 2 && !strcmp(argv[1], "money"))
+		return money_cli_main(cfg, argc - 1, argv + 1);
 	if (argc < 3) {
 		usage();
 		return 2;

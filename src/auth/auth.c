@@ -64,11 +64,12 @@ int auth_role_parse(enum cb_role *rolep, const char *name)
 }
 
 
-static bool name_ok(const char *s, size_t max)
+/** Tenant names and logins: 1-63 of A-Z a-z 0-9 - _ . @ */
+bool auth_name_valid(const char *s)
 {
 	size_t n = s ? strlen(s) : 0;
 
-	if (!n || n >= max)
+	if (!n || n >= STORE_NAME_MAX)
 		return false;
 	for (; *s; s++) {
 		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
@@ -80,20 +81,27 @@ static bool name_ok(const char *s, size_t max)
 }
 
 
+/** Create a tenant; webhook_url (may be NULL) is checked by the caller */
 int auth_tenant_create(struct store *st, struct store_tenant *t,
-		       const char *name)
+		       const char *name, const char *webhook_url)
 {
-	if (!t || !name_ok(name, sizeof(t->name)))
+	if (!t || !auth_name_valid(name) ||
+	    (webhook_url && strlen(webhook_url) >= sizeof(t->webhook_url)))
 		return EINVAL;
 	memset(t, 0, sizeof(*t));
 	cb_id_new(t->id, 't');
 	str_ncpy(t->name, name, sizeof(t->name));
+	str_ncpy(t->webhook_url, webhook_url ? webhook_url : "",
+		 sizeof(t->webhook_url));
 	t->created_ms = auth_now_ms();
 	return store_tenant_create(st, t);
 }
 
 
-/** Create a user; password NULL is refused (generate one first) */
+/**
+ * Create a user; password NULL is refused (generate one first).  EPERM:
+ * an admin outside the default tenant.
+ */
 int auth_user_create(struct store *st, struct store_user *u,
 		     const char *tenant, const char *login, enum cb_role role,
 		     const char *password)
@@ -102,12 +110,14 @@ int auth_user_create(struct store *st, struct store_user *u,
 	int err;
 
 	if (!u || !tenant || !password || role >= CB_ROLE_MAX ||
-	    !name_ok(login, sizeof(u->login)))
+	    !auth_name_valid(login))
 		return EINVAL;
 
 	err = store_tenant_get(st, &t, tenant);
 	if (err)
 		return err;
+	if (role == CB_ROLE_ADMIN && strcmp(t.name, "default"))
+		return EPERM;
 
 	memset(u, 0, sizeof(*u));
 	cb_id_new(u->id, 'u');
@@ -137,7 +147,7 @@ int auth_bootstrap(struct store *st, bool create_admin)
 
 	err = store_tenant_get(st, &t, "default");
 	if (err == ENOENT) {
-		err = auth_tenant_create(st, &t, "default");
+		err = auth_tenant_create(st, &t, "default", NULL);
 		if (err == EEXIST)   /* another process won the race */
 			err = store_tenant_get(st, &t, "default");
 	}
@@ -304,8 +314,14 @@ static int creds_verify(struct store *st, struct creds *c)
 		p->kind = CB_AUTH_SESSION;
 		str_ncpy(p->tenant_id, u.tenant_id, sizeof(p->tenant_id));
 		str_ncpy(p->user_id, u.id, sizeof(p->user_id));
+		str_ncpy(p->login, u.login, sizeof(p->login));
 		if (auth_role_parse(&p->role, u.role))
 			p->role = CB_ROLE_CUSTOMER;
+		/* admins are the default tenant's (a store written by hand
+		 * could say otherwise): elsewhere the role is operator */
+		if (p->role == CB_ROLE_ADMIN && auth.dflt[0] &&
+		    strcmp(u.tenant_id, auth.dflt))
+			p->role = CB_ROLE_OPERATOR;
 		str_ncpy(p->csrf, s.csrf, sizeof(p->csrf));
 		memcpy(p->session_hash, s.token_hash,
 		       sizeof(p->session_hash));

@@ -20,7 +20,7 @@ int auth_password_hash(char out[STORE_PWHASH_MAX], const char *password)
 	if (!out || !password)
 		return EINVAL;
 	len = strlen(password);
-	if (len < 8 || len >= AUTH_PASSWORD_MAX)
+	if (len < AUTH_PASSWORD_MIN || len >= AUTH_PASSWORD_MAX)
 		return EINVAL;
 	if (crypto_pwhash_str(out, password, len,
 			      crypto_pwhash_OPSLIMIT_INTERACTIVE,

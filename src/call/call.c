@@ -170,6 +170,27 @@ static void deliver(const struct call_event *ev)
 }
 
 
+/*
+ * A queued application event outlives its publisher's strings: it
+ * carries copies (mem strings, freed once delivered).
+ */
+static int app_keep(struct call_event *ev)
+{
+	char *type = NULL, *json = NULL;
+
+	if (ev->type != CALL_EV_APP)
+		return 0;
+	if (str_dup(&type, ev->app_type) ||
+	    str_dup(&json, ev->app_json ? ev->app_json : "")) {
+		mem_deref(type);
+		return ENOMEM;
+	}
+	ev->app_type = type;
+	ev->app_json = json;
+	return 0;
+}
+
+
 void call_publish(const struct call_event *ev0)
 {
 	struct call_event ev = *ev0;
@@ -182,7 +203,7 @@ void call_publish(const struct call_event *ev0)
 		ev.ts_ms = call_now_ms();
 
 	if (evq.busy) {
-		if (evq.n < EVQ_MAX) {
+		if (evq.n < EVQ_MAX && app_keep(&ev) == 0) {
 			evq.q[(evq.head + evq.n++) % EVQ_MAX] = ev;
 			return;
 		}
@@ -199,6 +220,10 @@ void call_publish(const struct call_event *ev0)
 		evq.head = (evq.head + 1) % EVQ_MAX;
 		--evq.n;
 		deliver(&next);
+		if (next.type == CALL_EV_APP) {
+			mem_deref((void *)next.app_type);
+			mem_deref((void *)next.app_json);
+		}
 	}
 	evq.busy = false;
 }
@@ -256,6 +281,32 @@ void call_leg_changed(struct call *call, struct leg *leg,
 	log_info(NULL, "call=%s ended", call->id);
 	tmr_start(&call->tmr_free, cm.cfg->keep_ended_s * 1000ULL, free_handler,
 		  call);
+}
+
+
+/**
+ * Publish an event of a subsystem above the call model (the meter's
+ * `call.cost`) to every subscriber, in order with the call's own events.
+ * json is the event's JSON members without braces; both strings are
+ * copied if the event has to wait for the one being delivered.
+ */
+int call_app_publish(struct call *call, const struct leg *leg,
+		     const char *type, const char *json)
+{
+	struct call_event ev;
+
+	if (!call || !type)
+		return EINVAL;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = CALL_EV_APP;
+	ev.call = call;
+	ev.leg = leg;
+	ev.app_type = type;
+	ev.app_json = json ? json : "";
+	if (leg)
+		ev.new_state = ev.old_state = leg->state;
+	call_publish(&ev);
+	return 0;
 }
 
 

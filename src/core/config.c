@@ -94,10 +94,55 @@ static const struct ckey config_table[] = {
 	 "media threads"},
 	{"media.prompt_dir", CT_STR, F(prompt_dir), "build/prompts", 0, 0,
 	 "directory of WAV prompts (8 or 16 kHz mono)"},
+	{"media.tts_cache", CT_STR, F(tts_cache), "tts-cache", 0, 0,
+	 "directory of synthesized speech (`say`), one WAV per voice, speed "
+	 "and text; created if missing, relative to the working directory"},
+	{"media.tts_command", CT_STR, F(tts_command), "espeak-ng", 0, 0,
+	 "the espeak-ng program (looked up in PATH without a /)"},
+	{"media.tts_voice", CT_STR, F(tts_voice), "en-us", 0, 0,
+	 "espeak-ng voice used when a request names none"},
+	{"media.tts_speed", CT_U32, F(tts_speed), "160", 80, 450,
+	 "speech speed in words per minute"},
+	{"media.tts_jobs", CT_U32, F(tts_jobs), "2", 1, 16,
+	 "speech syntheses running at once (others wait, up to 64)"},
+	{"media.tts_timeout", CT_U32, F(tts_timeout_s), "20", 1, 300,
+	 "seconds a synthesis may take before it is killed"},
 	{"api.http_listen", CT_STR, F(http_listen), "127.0.0.1:8080", 0, 0,
 	 "HTTP API address:port; empty disables the API"},
 	{"api.web_dir", CT_STR, F(web_dir), "web", 0, 0,
 	 "directory of the web console's files (GET /, GET /web/NAME)"},
+	{"api.tls_cert", CT_STR, F(tls_cert), "", 0, 0,
+	 "PEM certificate (chain) of the API; set: HTTPS only on "
+	 "api.http_listen, session cookies Secure; empty: plain HTTP"},
+	{"api.tls_key", CT_STR, F(tls_key), "", 0, 0,
+	 "PEM private key of api.tls_cert; empty: in the api.tls_cert file"},
+	{"api.webhook_ca", CT_STR, F(webhook_ca), "", 0, 0,
+	 "PEM file of CAs trusted for https:// webhooks besides the "
+	 "system's (e.g. a receiver's self-signed certificate)"},
+	{"api.rate_ip", CT_U32, F(rate_ip), "20000", 0, 1000000,
+	 "requests per second from one client address (IPv6: per /64), "
+	 "0 = off; beyond: 429 rate_limited with Retry-After; /healthz and "
+	 "/readyz are not counted; loopback is not exempt"},
+	{"api.rate_ip_burst", CT_U32, F(rate_ip_burst), "40000", 1, 10000000,
+	 "requests one client address may send at once above api.rate_ip"},
+	{"api.rate_key", CT_U32, F(rate_key), "20000", 0, 1000000,
+	 "requests per second per API key or per web user, 0 = off; "
+	 "beyond: 429 rate_limited with Retry-After"},
+	{"api.rate_key_burst", CT_U32, F(rate_key_burst), "40000", 1,
+	 10000000, "requests one key or user may send at once above "
+	 "api.rate_key"},
+	{"api.http_timeout_ms", CT_U32, F(http_timeout_ms), "10000", 100,
+	 10000, "ms a client has to send a whole request, headers and body "
+	 "(the first one counted from the connection, TLS handshake "
+	 "included; libre allows a first request 10 s at most), before it "
+	 "gets 408 and is closed"},
+	{"api.http_idle_ms", CT_U32, F(http_idle_ms), "60000", 100, 300000,
+	 "ms an idle keep-alive HTTP connection is kept open"},
+	{"api.http_conn_per_ip", CT_U32, F(http_conn_per_ip), "1024", 1,
+	 1000000, "open HTTP connections from one client address; more are "
+	 "refused (WebSockets on /v1/events are not counted)"},
+	{"api.http_conn_max", CT_U32, F(http_conn_max), "8192", 1, 1000000,
+	 "open HTTP connections in total; more are refused"},
 	{"api.webhook_secret", CT_STR, F(webhook_secret), "", 0, 0,
 	 "key of the X-Callbridge-Signature HMAC-SHA256 on webhooks; empty: "
 	 "a random key per start (receivers cannot verify: set it)"},
@@ -111,11 +156,20 @@ static const struct ckey config_table[] = {
 	 "client that falls further behind is closed (1008)"},
 	{"api.ws_ping_s", CT_U32, F(ws_ping_s), "30", 0, 3600,
 	 "seconds between WebSocket pings on /v1/events, 0 = off"},
+	{"api.outbox_keep_s", CT_U32, F(outbox_keep_s), "604800", 1,
+	 315360000, "seconds a finished webhook delivery (delivered or "
+	 "given up) stays in the store before it is pruned"},
+	{"api.idem_keep_s", CT_U32, F(idem_keep_s), "86400", 1, 31536000,
+	 "seconds an Idempotency-Key replays its first reply; older "
+	 "records are forgotten and pruned"},
 	{"store.path", CT_STR, F(store_path), "callbridge.db", 0, 0,
 	 "SQLite database file (WAL; created and migrated at start), "
 	 "relative to the working directory"},
 	{"store.workers", CT_U32, F(store_workers), "2", 1, 16,
 	 "threads that run database work off the event loop"},
+	{"store.prune_interval_s", CT_U32, F(prune_interval_s), "600", 0,
+	 86400, "seconds between runs of the prune job (finished webhook "
+	 "deliveries, old idempotency records, expired sessions); 0 = off"},
 	{"auth.session_ttl", CT_U32, F(session_ttl_s), "43200", 1, 31536000,
 	 "seconds a web login session lasts"},
 	{"auth.login_max_failures", CT_U32, F(login_max_failures), "5", 1,
@@ -123,7 +177,29 @@ static const struct ckey config_table[] = {
 	{"auth.login_lock", CT_U32, F(login_lock_s), "30", 1, 86400,
 	 "seconds of the first login lock-out; doubles per further failure"},
 	{"auth.cookie_secure", CT_BOOL, F(cookie_secure), "no", 0, 0,
-	 "mark session cookies Secure (set when served over TLS)"},
+	 "mark session cookies Secure without api.tls_cert (TLS ended by a "
+	 "proxy in front); with api.tls_cert they always are"},
+	{"money.currencies", CT_STR, F(money_currencies),
+	 "USD,EUR,GBP,CHF,CAD,AUD,JPY,SEK,NOK,DKK", 0, 0,
+	 "currencies accounts may use (ISO 4217, comma-separated); the "
+	 "first is a new tenant's"},
+	{"money.card_decline", CT_STR, F(money_card_decline),
+	 "last4=0002,last4=9995:insufficient_funds,over=10000", 0, 0,
+	 "test card provider: declined cards (last4=NNNN[:code]) and "
+	 "amounts (over=AMOUNT[:code]), comma-separated"},
+	{"money.cost_event_ms", CT_U32, F(money_cost_event_ms), "1000", 0,
+	 60000, "a billed call's call.cost event goes out at most this "
+	 "often (ms), when its cost moved; 0 = no call.cost events"},
+	{"money.meter_persist_ms", CT_U32, F(money_persist_ms), "1000", 100,
+	 60000, "running costs of billed calls are stored in one batch "
+	 "this often (ms): what a crash may lose"},
+	{"money.limit_lead_s", CT_U32, F(money_limit_lead_s), "30", 1, 3600,
+	 "seconds before a billed call's hold is used up at which the "
+	 "tenant's limit policy re-authorizes or asks the user"},
+	{"money.ask_text", CT_STR, F(money_ask_text),
+	 "Your call has reached its authorized amount. Press 1 to continue "
+	 "the call.", 0, 0,
+	 "what limit policy ask says on the call (spoken by media.tts_*)"},
 	{"log.file", CT_STR, F(log_file), "", 0, 0,
 	 "log file (appended); empty: stderr only"},
 	{"log.core", CT_LEVEL, F(log_level[CB_SUB_CORE]), "info", 0, 0,

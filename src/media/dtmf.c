@@ -157,7 +157,7 @@ static void tx_packet(struct media_wk *wk, struct mep *m, bool marker,
 		      m->tx.ssrc);
 	(void)media_dtmf_encode(p + MEDIA_RTP_HDR, 4, d->code, end,
 				DTMF_VOLUME, (uint16_t)d->dur);
-	(void)media_tx_send(m, p, MEDIA_RTP_HDR + 4);
+	(void)media_tx_send(wk, m, p, MEDIA_RTP_HDR + 4);
 }
 
 

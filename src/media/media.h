@@ -158,6 +158,16 @@ struct mstats {
 	_Atomic bool latched;
 };
 
+/**
+ * Engine-wide counters of one worker, summed by media_totals_get(): they
+ * count where the packet was handled, so they outlive every endpoint.
+ * LOCK: relaxed atomics, written only by the worker that owns them.
+ */
+struct mtotals {
+	_Atomic uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
+	_Atomic uint64_t rx_lost, rx_dropped;
+};
+
 /** Negotiated parameters in the worker's form */
 struct mprm {
 	bool set;
@@ -197,6 +207,7 @@ struct mep {
 	uint64_t last_rx_ms;
 	uint64_t rtcp_next_ms;
 	struct mrx rx;
+	uint64_t lost_peak;        /**< highest st.rx_lost added to totals */
 	struct mtx tx;
 	struct media_dtmf_rx drx;
 	struct media_dtmf_tx dtx;
@@ -298,6 +309,11 @@ struct media_wk {
 
 	_Atomic uint32_t nep;      /* LOCK: atomic; endpoints attached    */
 	uint32_t load;             /* main thread only: endpoints sent here */
+
+	/* 64 bytes apart: the main thread's writes of `load` stay off the
+	 * cache line the worker writes per packet */
+	uint8_t pad_tot[64];
+	struct mtotals tot;        /* LOCK: see struct mtotals            */
 
 	/* worker thread only */
 	struct list eps;           /**< struct mep                         */
@@ -417,7 +433,8 @@ void media_tx_stamp_gen(struct mtx *tx, uint64_t now, uint32_t samples,
 		   uint16_t *seq, uint32_t *ts, bool *marker);
 void media_tx_stamp_relay(struct mtx *tx, uint64_t now, const struct mrtp *h,
 		     uint16_t *seq, uint32_t *ts, bool *marker);
-int  media_tx_send(struct mep *m, const uint8_t *buf, size_t len);
+int  media_tx_send(struct media_wk *wk, struct mep *m, const uint8_t *buf,
+		   size_t len);
 void media_tx_send_pcm(struct media_wk *wk, struct mep *m, const int16_t *pcm);
 void media_tx_relay(struct media_wk *wk, struct mep *out,
 		    const struct mep *in, uint8_t *pkt, const struct mrtp *h,

@@ -15,6 +15,9 @@
  * place, rewritten, see tx.c) out of the peer's socket, echo sends it
  * back, a mixer member stores the decoded frame for the next tick.
  * Nothing here allocates; packets live in the worker's recvmmsg buffers.
+ * Each packet is counted on its endpoint and in its worker's totals
+ * (struct mtotals, what /metrics shows, endpoints closed long ago
+ * included): single-writer relaxed atomics, a plain add on x86.
  */
 #include <string.h>
 #include <re.h>
@@ -137,6 +140,30 @@ void media_rtp_rx_seq(struct mep *m, const struct mrtp *h, uint64_t now_ns)
 }
 
 
+/*
+ * The worker's totals take the endpoint's loss only upward: a late packet
+ * lowers the endpoint's count again, but a counter never goes back; the
+ * total is the highest cumulative loss each stream ever showed.
+ */
+static void rx_lost_total(struct media_wk *wk, struct mep *m)
+{
+	uint64_t lost = atomic_load_explicit(&m->st.rx_lost,
+					     memory_order_relaxed);
+
+	if (lost > m->lost_peak) {
+		mst_add64(&wk->tot.rx_lost, lost - m->lost_peak);
+		m->lost_peak = lost;
+	}
+}
+
+
+static void rx_drop(struct media_wk *wk, _Atomic uint64_t *why)
+{
+	mst_add64(why, 1);
+	mst_add64(&wk->tot.rx_dropped, 1);
+}
+
+
 static void rx_one(struct media_wk *wk, struct mep *m, uint8_t *p,
 		   size_t len, const struct maddr *src)
 {
@@ -144,18 +171,18 @@ static void rx_one(struct media_wk *wk, struct mep *m, uint8_t *p,
 	bool dtmf;
 
 	if (media_rtp_parse(&h, p, len)) {
-		mst_add64(&m->st.rx_junk, 1);
+		rx_drop(wk, &m->st.rx_junk);
 		return;
 	}
 
 	if (!m->prm.set || (m->latched && !media_maddr_eq(src, &m->latch))) {
-		mst_add64(&m->st.rx_strays, 1);
+		rx_drop(wk, &m->st.rx_strays);
 		return;
 	}
 
 	dtmf = m->prm.dtmf_pt >= 0 && h.pt == m->prm.dtmf_pt;
 	if (!dtmf && h.pt != m->prm.codec) {
-		mst_add64(&m->st.rx_junk, 1);
+		rx_drop(wk, &m->st.rx_junk);
 		return;
 	}
 
@@ -168,6 +195,8 @@ static void rx_one(struct media_wk *wk, struct mep *m, uint8_t *p,
 
 	mst_add64(&m->st.rx_packets, 1);
 	mst_add64(&m->st.rx_bytes, len);
+	mst_add64(&wk->tot.rx_packets, 1);
+	mst_add64(&wk->tot.rx_bytes, len);
 	m->last_rx_ms = wk->now;
 	if (!m->started || m->timed_out) {
 		m->started = true;
@@ -177,6 +206,7 @@ static void rx_one(struct media_wk *wk, struct mep *m, uint8_t *p,
 	}
 
 	media_rtp_rx_seq(m, &h, wk->now_ns);
+	rx_lost_total(wk, m);
 
 	if (dtmf)
 		media_dtmf_recv(m, &h, p + h.hlen);
@@ -230,7 +260,7 @@ void media_rtp_recv(struct media_wk *wk, struct mep *m)
 		struct msghdr *mh = &wk->rxmsg[i].msg_hdr;
 
 		if (mh->msg_flags & MSG_TRUNC) {
-			mst_add64(&m->st.rx_junk, 1);
+			rx_drop(wk, &m->st.rx_junk);
 			continue;
 		}
 		wk->rxsrc[i].len = mh->msg_namelen;

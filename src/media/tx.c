@@ -114,7 +114,8 @@ void media_tx_stamp_relay(struct mtx *tx, uint64_t now, const struct mrtp *h,
 }
 
 
-int media_tx_send(struct mep *m, const uint8_t *buf, size_t len)
+int media_tx_send(struct media_wk *wk, struct mep *m, const uint8_t *buf,
+		  size_t len)
 {
 	const struct maddr *dst = media_mep_dst(m);
 	ssize_t n;
@@ -130,6 +131,8 @@ int media_tx_send(struct mep *m, const uint8_t *buf, size_t len)
 
 	mst_add64(&m->st.tx_packets, 1);
 	mst_add64(&m->st.tx_bytes, len);
+	mst_add64(&wk->tot.tx_packets, 1);
+	mst_add64(&wk->tot.tx_bytes, len);
 	++m->tx.pkts;
 	m->tx.octets += (uint32_t)(len - MEDIA_RTP_HDR);
 	m->tx.sent_rtcp_iv = true;
@@ -149,7 +152,7 @@ void media_tx_send_pcm(struct media_wk *wk, struct mep *m, const int16_t *pcm)
 	media_rtp_hdr(p, marker, m->prm.codec, seq, ts, m->tx.ssrc);
 	media_g711_encode(p + MEDIA_RTP_HDR, pcm, MEDIA_FRAME,
 			  m->prm.codec);
-	(void)media_tx_send(m, p, MEDIA_RTP_HDR + MEDIA_FRAME);
+	(void)media_tx_send(wk, m, p, MEDIA_RTP_HDR + MEDIA_FRAME);
 }
 
 
@@ -187,5 +190,5 @@ void media_tx_relay(struct media_wk *wk, struct mep *out,
 	media_put16(pkt + 2, seq);
 	media_put32(pkt + 4, ts);
 	media_put32(pkt + 8, out->tx.ssrc);
-	(void)media_tx_send(out, pkt, h->len);
+	(void)media_tx_send(wk, out, pkt, h->len);
 }

@@ -62,6 +62,13 @@ uint32_t sipua_stat_tx(void)
 }
 
 
+/** Registered contacts (devices) of every user, for /metrics */
+uint32_t sipua_stat_contacts(void)
+{
+	return registrar_count();
+}
+
+
 /** SIP is listening and accepting calls (for /readyz) */
 bool sipua_ready(void)
 {

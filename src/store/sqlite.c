@@ -15,6 +15,8 @@
 #include <string.h>
 #include <re.h>
 #include "sqlite.h"
+#include "store_money.h"
+#include "store_cdr.h"
 
 enum { BUSY_MS = 5000 };
 
@@ -65,6 +67,131 @@ static const char *migrations[] = {
 	" url TEXT NOT NULL, body TEXT NOT NULL,"
 	" created_ms INTEGER NOT NULL, done_ms INTEGER NOT NULL DEFAULT 0);"
 	"CREATE INDEX webhook_outbox_pending ON webhook_outbox(done_ms, ord);",
+
+	/* 3: per-tenant status callback URL; users listed per tenant */
+	"ALTER TABLE tenants ADD COLUMN webhook_url TEXT NOT NULL DEFAULT '';"
+	"CREATE INDEX users_tenant ON users(tenant_id);",
+
+	/* 4: money (docs/money.md): tenant settings, rates, accounts, an
+	 * append-only double-entry ledger, holds, payment methods, usage
+	 * tokens, trouble-report credits.  Amounts are INTEGER micro-units */
+	"CREATE TABLE money_tenants ("
+	" tenant_id TEXT PRIMARY KEY, currency TEXT NOT NULL,"
+	" tax_ppm INTEGER NOT NULL, conf_min INTEGER NOT NULL,"
+	" allow_credit INTEGER NOT NULL, overcapture INTEGER NOT NULL,"
+	" limit_policy INTEGER NOT NULL, typical_s INTEGER NOT NULL,"
+	" hold_min INTEGER NOT NULL, hold_max INTEGER NOT NULL);"
+	"CREATE TABLE rates ("
+	" tenant_id TEXT NOT NULL, prefix TEXT NOT NULL, name TEXT NOT NULL,"
+	" per_min INTEGER NOT NULL, connect_fee INTEGER NOT NULL,"
+	" min_charge INTEGER NOT NULL, first_s INTEGER NOT NULL,"
+	" next_s INTEGER NOT NULL,"
+	" PRIMARY KEY (tenant_id, prefix)) WITHOUT ROWID;"
+	"CREATE TABLE accounts ("
+	" id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, kind TEXT NOT NULL,"
+	" name TEXT NOT NULL, currency TEXT NOT NULL,"
+	" credit_limit INTEGER NOT NULL DEFAULT 0 CHECK (credit_limit >= 0),"
+	" balance INTEGER NOT NULL DEFAULT 0, created_ms INTEGER NOT NULL,"
+	" UNIQUE (tenant_id, name));"
+	"CREATE TABLE txns ("
+	" id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, kind TEXT NOT NULL,"
+	" ref TEXT NOT NULL, memo TEXT NOT NULL, idem_key TEXT,"
+	" req_hash BLOB, created_ms INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE UNIQUE INDEX txns_idem ON txns(tenant_id, idem_key)"
+	" WHERE idem_key IS NOT NULL;"
+	"CREATE TABLE entries ("
+	" seq INTEGER PRIMARY KEY,"
+	" txn_id TEXT NOT NULL REFERENCES txns(id),"
+	" account_id TEXT NOT NULL REFERENCES accounts(id),"
+	" amount INTEGER NOT NULL CHECK (amount != 0));"
+	"CREATE INDEX entries_account ON entries(account_id, seq);"
+	"CREATE TRIGGER entries_append_only BEFORE UPDATE ON entries"
+	" BEGIN SELECT RAISE(ABORT, 'ledger is append-only'); END;"
+	"CREATE TRIGGER entries_no_delete BEFORE DELETE ON entries"
+	" BEGIN SELECT RAISE(ABORT, 'ledger is append-only'); END;"
+	"CREATE TRIGGER txns_append_only BEFORE UPDATE ON txns"
+	" BEGIN SELECT RAISE(ABORT, 'ledger is append-only'); END;"
+	"CREATE TRIGGER txns_no_delete BEFORE DELETE ON txns"
+	" BEGIN SELECT RAISE(ABORT, 'ledger is append-only'); END;"
+	"CREATE TABLE pay_methods ("
+	" id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL,"
+	" account_id TEXT NOT NULL REFERENCES accounts(id),"
+	" provider TEXT NOT NULL, brand TEXT NOT NULL, last4 TEXT NOT NULL,"
+	" exp_month INTEGER NOT NULL, exp_year INTEGER NOT NULL,"
+	" token TEXT NOT NULL UNIQUE, created_ms INTEGER NOT NULL);"
+	"CREATE TABLE holds ("
+	" id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL,"
+	" account_id TEXT NOT NULL REFERENCES accounts(id),"
+	" method_id TEXT NOT NULL, ref TEXT NOT NULL, idem_key TEXT,"
+	" req_hash BLOB, amount INTEGER NOT NULL CHECK (amount >= 0),"
+	" metered INTEGER NOT NULL DEFAULT 0,"
+	" captured INTEGER NOT NULL DEFAULT 0,"
+	" state INTEGER NOT NULL DEFAULT 0, txn_id TEXT NOT NULL DEFAULT '',"
+	" created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL);"
+	"CREATE INDEX holds_open ON holds(account_id) WHERE state = 0;"
+	"CREATE UNIQUE INDEX holds_idem ON holds(tenant_id, idem_key)"
+	" WHERE idem_key IS NOT NULL;"
+	"CREATE TABLE token_services ("
+	" tenant_id TEXT NOT NULL, service TEXT NOT NULL,"
+	" per_minute INTEGER NOT NULL, price INTEGER NOT NULL,"
+	" PRIMARY KEY (tenant_id, service));"
+	"CREATE TABLE token_balances ("
+	" account_id TEXT NOT NULL REFERENCES accounts(id),"
+	" service TEXT NOT NULL, tokens INTEGER NOT NULL CHECK (tokens >= 0),"
+	" PRIMARY KEY (account_id, service));"
+	"CREATE TABLE token_ops ("
+	" id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL,"
+	" service TEXT NOT NULL, ref TEXT NOT NULL, idem_key TEXT,"
+	" req_hash BLOB, txn_id TEXT NOT NULL, created_ms INTEGER NOT NULL);"
+	"CREATE UNIQUE INDEX token_ops_idem ON token_ops(tenant_id, idem_key)"
+	" WHERE idem_key IS NOT NULL;"
+	"CREATE TABLE token_moves ("
+	" seq INTEGER PRIMARY KEY,"
+	" op_id TEXT NOT NULL REFERENCES token_ops(id),"
+	" account_id TEXT NOT NULL, service TEXT NOT NULL,"
+	" delta INTEGER NOT NULL);"
+	"CREATE INDEX token_moves_account ON token_moves(account_id, service);"
+	"CREATE TRIGGER token_moves_append_only BEFORE UPDATE ON token_moves"
+	" BEGIN SELECT RAISE(ABORT, 'token moves are append-only'); END;"
+	"CREATE TABLE credits ("
+	" tenant_id TEXT NOT NULL, leg_id TEXT NOT NULL,"
+	" account_id TEXT NOT NULL, reason TEXT NOT NULL,"
+	" amount INTEGER NOT NULL CHECK (amount > 0),"
+	" txn_id TEXT NOT NULL REFERENCES txns(id),"
+	" created_ms INTEGER NOT NULL, PRIMARY KEY (tenant_id, leg_id));",
+
+	/* 5: billing records (docs/money.md, "Metering"): a CDR per leg of
+	 * a billed call (replaced, with a new seq, when it is final) and
+	 * what each hold of a call charged */
+	"CREATE TABLE cdrs ("
+	" seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" leg_id TEXT NOT NULL, call_id TEXT NOT NULL,"
+	" tenant_id TEXT NOT NULL, idx INTEGER NOT NULL, peer TEXT NOT NULL,"
+	" payer TEXT NOT NULL, account_id TEXT NOT NULL,"
+	" hold_id TEXT NOT NULL, rated INTEGER NOT NULL,"
+	" prefix TEXT NOT NULL, rate_name TEXT NOT NULL,"
+	" per_min INTEGER NOT NULL, connect_fee INTEGER NOT NULL,"
+	" min_charge INTEGER NOT NULL, first_s INTEGER NOT NULL,"
+	" next_s INTEGER NOT NULL, created_ms INTEGER NOT NULL,"
+	" answered_ms INTEGER NOT NULL, ended_ms INTEGER NOT NULL,"
+	" cause TEXT NOT NULL, duration_ms INTEGER NOT NULL,"
+	" billed_s INTEGER NOT NULL, cost INTEGER NOT NULL CHECK (cost >= 0),"
+	" state INTEGER NOT NULL, trouble TEXT NOT NULL DEFAULT '',"
+	" UNIQUE (tenant_id, leg_id));"
+	"CREATE INDEX cdrs_call ON cdrs(call_id, idx);"
+	"CREATE INDEX cdrs_hold ON cdrs(hold_id);"
+	"CREATE INDEX cdrs_tenant ON cdrs(tenant_id, seq);"
+	"CREATE TABLE call_charges ("
+	" hold_id TEXT PRIMARY KEY, call_id TEXT NOT NULL,"
+	" tenant_id TEXT NOT NULL, account_id TEXT NOT NULL,"
+	" payer TEXT NOT NULL, currency TEXT NOT NULL,"
+	" authorized INTEGER NOT NULL, subtotal INTEGER NOT NULL,"
+	" min_adjust INTEGER NOT NULL, rounding INTEGER NOT NULL,"
+	" net INTEGER NOT NULL, tax INTEGER NOT NULL, total INTEGER NOT NULL,"
+	" charged INTEGER NOT NULL, written_off INTEGER NOT NULL,"
+	" txn_id TEXT NOT NULL, state INTEGER NOT NULL,"
+	" created_ms INTEGER NOT NULL);"
+	"CREATE INDEX call_charges_call ON call_charges(call_id);",
 };
 
 
@@ -247,6 +374,11 @@ static int sq_open(void **dbp, const char *path)
 
 static void sq_close(void *db)
 {
+	sqlite3_stmt *s;
+
+	/* statements kept prepared (sqlite_money.c's cache) */
+	while ((s = sqlite3_next_stmt(db, NULL)) != NULL)
+		sqlite3_finalize(s);
 	sqlite3_close(db);
 }
 
@@ -274,10 +406,13 @@ const struct store_ops store_sqlite_ops = {
 	.tenant_create = sqlite_tenant_create,
 	.tenant_get = sqlite_tenant_get,
 	.tenant_list = sqlite_tenant_list,
+	.tenant_update = sqlite_tenant_update,
 	.user_create = sqlite_user_create,
 	.user_find_login = sqlite_user_find_login,
 	.user_get = sqlite_user_get,
 	.user_count_role = sqlite_user_count_role,
+	.user_list = sqlite_user_list,
+	.user_delete = sqlite_user_delete,
 	.apikey_create = sqlite_apikey_create,
 	.apikey_find = sqlite_apikey_find,
 	.apikey_list = sqlite_apikey_list,
@@ -292,4 +427,9 @@ const struct store_ops store_sqlite_ops = {
 	.outbox_put = sqlite_outbox_put,
 	.outbox_list_pending = sqlite_outbox_list_pending,
 	.outbox_ack = sqlite_outbox_ack,
+	.outbox_prune = sqlite_outbox_prune,
+	.idem_prune = sqlite_idem_prune,
+	.session_prune = sqlite_session_prune,
+	.money = &store_sqlite_money_ops,
+	.cdr = &store_sqlite_cdr_ops,
 };

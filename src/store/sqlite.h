@@ -19,11 +19,15 @@ int  sqlite_run(sqlite3 *db, sqlite3_stmt *s, const char *what);
 int  sqlite_tenant_create(void *db, const struct store_tenant *t);
 int  sqlite_tenant_get(void *db, struct store_tenant *t, const char *key);
 int  sqlite_tenant_list(void *db, store_tenant_h *h, void *arg);
+int  sqlite_tenant_update(void *db, const struct store_tenant *t);
 int  sqlite_user_create(void *db, const struct store_user *u);
 int  sqlite_user_find_login(void *db, struct store_user *u,
 			    const char *login);
 int  sqlite_user_get(void *db, struct store_user *u, const char *id);
 int  sqlite_user_count_role(void *db, const char *role, unsigned *np);
+int  sqlite_user_list(void *db, const char *tenant_id, store_user_h *h,
+		      void *arg);
+int  sqlite_user_delete(void *db, const char *id);
 int  sqlite_apikey_create(void *db, const struct store_apikey *k);
 int  sqlite_apikey_find(void *db, struct store_apikey *k, const char *id);
 int  sqlite_apikey_list(void *db, const char *tenant_id, store_apikey_h *h,
@@ -45,3 +49,13 @@ int  sqlite_idem_put(void *db, const struct store_idem *r);
 int  sqlite_outbox_put(void *db, const struct store_outbox *o);
 int  sqlite_outbox_list_pending(void *db, store_outbox_h *h, void *arg);
 int  sqlite_outbox_ack(void *db, const char *event_id, uint64_t now_ms);
+int  sqlite_outbox_prune(void *db, uint64_t before_ms, uint32_t max,
+			 uint32_t *np);
+
+/* sqlite_prune.c */
+int  sqlite_delete_limited(sqlite3 *db, const char *sql, uint64_t t,
+			   uint32_t max, uint32_t *np, const char *what);
+int  sqlite_idem_prune(void *db, uint64_t before_ms, uint32_t max,
+		       uint32_t *np);
+int  sqlite_session_prune(void *db, uint64_t now_ms, uint32_t max,
+			  uint32_t *np);

@@ -3,7 +3,9 @@
  *
  * Secrets never reach this file in clear: users carry an Argon2id string,
  * keys and sessions a hash of their secret.  Lookups are by primary key or
- * a unique column, so each is one index probe.
+ * a unique column, so each is one index probe; lists of one tenant's
+ * users or keys use the tenant index.  Deleting a user deletes its
+ * sessions with it (ON DELETE CASCADE, foreign keys are on).
  */
 #include <string.h>
 #include <re.h>
@@ -46,13 +48,32 @@ int sqlite_tenant_create(void *db, const struct store_tenant *t)
 {
 	sqlite3_stmt *s;
 	int err = sqlite_prep(db, &s, "INSERT INTO tenants (id, name, "
-			      "created_ms) VALUES (?, ?, ?)");
+			      "webhook_url, created_ms) VALUES (?, ?, ?, ?)");
 	if (err)
 		return err;
 	bind_str(s, 1, t->id);
 	bind_str(s, 2, t->name);
-	bind_u64(s, 3, t->created_ms);
+	bind_str(s, 3, t->webhook_url);
+	bind_u64(s, 4, t->created_ms);
 	return sqlite_run(db, s, "tenant create");
+}
+
+
+/** Name and webhook URL of the tenant t->id: ENOENT, EEXIST (name) */
+int sqlite_tenant_update(void *db, const struct store_tenant *t)
+{
+	sqlite3_stmt *s;
+	int err = sqlite_prep(db, &s, "UPDATE tenants SET name = ?, "
+			      "webhook_url = ? WHERE id = ?");
+	if (err)
+		return err;
+	bind_str(s, 1, t->name);
+	bind_str(s, 2, t->webhook_url);
+	bind_str(s, 3, t->id);
+	err = sqlite_run(db, s, "tenant update");
+	if (!err && sqlite3_changes(db) == 0)
+		err = ENOENT;
+	return err;
 }
 
 
@@ -62,15 +83,16 @@ static void tenant_row(sqlite3_stmt *s, struct store_tenant *t)
 	sqlite_text(s, 0, t->id, sizeof(t->id));
 	sqlite_text(s, 1, t->name, sizeof(t->name));
 	t->created_ms = col_u64(s, 2);
+	sqlite_text(s, 3, t->webhook_url, sizeof(t->webhook_url));
 }
 
 
 int sqlite_tenant_get(void *db, struct store_tenant *t, const char *key)
 {
 	sqlite3_stmt *s;
-	int err = sqlite_prep(db, &s, "SELECT id, name, created_ms FROM "
-			      "tenants WHERE id = ?1 OR name = ?1 "
-			      "ORDER BY id = ?1 DESC LIMIT 1");
+	int err = sqlite_prep(db, &s, "SELECT id, name, created_ms, "
+			      "webhook_url FROM tenants WHERE id = ?1 OR "
+			      "name = ?1 ORDER BY id = ?1 DESC LIMIT 1");
 	if (err)
 		return err;
 	bind_str(s, 1, key);
@@ -87,8 +109,9 @@ int sqlite_tenant_list(void *db, store_tenant_h *h, void *arg)
 {
 	struct store_tenant t;
 	sqlite3_stmt *s;
-	int rc, err = sqlite_prep(db, &s, "SELECT id, name, created_ms FROM "
-				  "tenants ORDER BY created_ms, name");
+	int rc, err = sqlite_prep(db, &s, "SELECT id, name, created_ms, "
+				  "webhook_url FROM tenants "
+				  "ORDER BY created_ms, name");
 	if (err)
 		return err;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -122,6 +145,18 @@ int sqlite_user_create(void *db, const struct store_user *u)
 }
 
 
+static void user_row(sqlite3_stmt *s, struct store_user *u)
+{
+	memset(u, 0, sizeof(*u));
+	sqlite_text(s, 0, u->id, sizeof(u->id));
+	sqlite_text(s, 1, u->tenant_id, sizeof(u->tenant_id));
+	sqlite_text(s, 2, u->login, sizeof(u->login));
+	sqlite_text(s, 3, u->role, sizeof(u->role));
+	sqlite_text(s, 4, u->pwhash, sizeof(u->pwhash));
+	u->created_ms = col_u64(s, 5);
+}
+
+
 static int user_query(sqlite3 *db, struct store_user *u, const char *sql,
 		      const char *key)
 {
@@ -134,13 +169,7 @@ static int user_query(sqlite3 *db, struct store_user *u, const char *sql,
 	err = step_row(db, s, "user get");
 	if (err)
 		return err;
-	memset(u, 0, sizeof(*u));
-	sqlite_text(s, 0, u->id, sizeof(u->id));
-	sqlite_text(s, 1, u->tenant_id, sizeof(u->tenant_id));
-	sqlite_text(s, 2, u->login, sizeof(u->login));
-	sqlite_text(s, 3, u->role, sizeof(u->role));
-	sqlite_text(s, 4, u->pwhash, sizeof(u->pwhash));
-	u->created_ms = col_u64(s, 5);
+	user_row(s, u);
 	sqlite3_finalize(s);
 	return 0;
 }
@@ -174,6 +203,51 @@ int sqlite_user_count_role(void *db, const char *role, unsigned *np)
 	*np = (unsigned)sqlite3_column_int(s, 0);
 	sqlite3_finalize(s);
 	return 0;
+}
+
+
+/** Users of one tenant (every tenant's if tenant_id is NULL) */
+int sqlite_user_list(void *db, const char *tenant_id, store_user_h *h,
+		     void *arg)
+{
+	struct store_user u;
+	sqlite3_stmt *s;
+	int rc, err;
+
+	err = sqlite_prep(db, &s, tenant_id ?
+			  "SELECT id, tenant_id, login, role, pwhash, "
+			  "created_ms FROM users WHERE tenant_id = ? "
+			  "ORDER BY created_ms, login" :
+			  "SELECT id, tenant_id, login, role, pwhash, "
+			  "created_ms FROM users ORDER BY created_ms, login");
+	if (err)
+		return err;
+	if (tenant_id)
+		bind_str(s, 1, tenant_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		user_row(s, &u);
+		if (h(&u, arg))
+			break;
+	}
+	err = rc == SQLITE_ROW ? 0 : sqlite_err(db, rc, "user list");
+	sqlite3_finalize(s);
+	return err;
+}
+
+
+/** Delete a user; its sessions go with it (ON DELETE CASCADE) */
+int sqlite_user_delete(void *db, const char *id)
+{
+	sqlite3_stmt *s;
+	int err = sqlite_prep(db, &s, "DELETE FROM users WHERE id = ?");
+
+	if (err)
+		return err;
+	bind_str(s, 1, id);
+	err = sqlite_run(db, s, "user delete");
+	if (!err && sqlite3_changes(db) == 0)
+		err = ENOENT;
+	return err;
 }
 
 
@@ -234,12 +308,18 @@ int sqlite_apikey_list(void *db, const char *tenant_id, store_apikey_h *h,
 {
 	struct store_apikey k;
 	sqlite3_stmt *s;
-	int rc, err = sqlite_prep(db, &s, "SELECT id, tenant_id, name, hash, "
-				  "created_ms, revoked_ms FROM api_keys "
-				  "WHERE tenant_id = ? ORDER BY created_ms");
+	int rc, err;
+
+	err = sqlite_prep(db, &s, tenant_id ?
+			  "SELECT id, tenant_id, name, hash, created_ms, "
+			  "revoked_ms FROM api_keys WHERE tenant_id = ? "
+			  "ORDER BY created_ms" :
+			  "SELECT id, tenant_id, name, hash, created_ms, "
+			  "revoked_ms FROM api_keys ORDER BY created_ms");
 	if (err)
 		return err;
-	bind_str(s, 1, tenant_id);
+	if (tenant_id)
+		bind_str(s, 1, tenant_id);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		apikey_row(s, &k);
 		if (h(&k, arg))

@@ -4,9 +4,11 @@
  * One row per delivery, put before its first attempt and marked done
  * (done_ms) once it was delivered or given up; pending rows are the ones
  * with done_ms = 0, listed in the caller's order (ord), then in the order
- * they were put (seq, an AUTOINCREMENT key that never reuses a value).  The event_id is unique,
- * so putting the same delivery twice answers EEXIST.  Done rows are kept
- * (delivery history); nothing prunes them yet.
+ * they were put (seq, an AUTOINCREMENT key that never reuses a value).
+ * The event_id is unique, so putting the same delivery twice answers
+ * EEXIST.  Done rows are kept as delivery history (a done event_id is
+ * never put again) until the prune job deletes those done before
+ * api.outbox_keep_s; a pending row is never pruned.
  */
 #include <string.h>
 #include <re.h>
@@ -84,4 +86,17 @@ int sqlite_outbox_ack(void *db, const char *event_id, uint64_t now_ms)
 	if (!err && sqlite3_changes(db) == 0)
 		err = ENOENT;
 	return err;
+}
+
+
+/** Delete up to max rows done before before_ms (pending rows stay) */
+int sqlite_outbox_prune(void *db, uint64_t before_ms, uint32_t max,
+			uint32_t *np)
+{
+	/* the index on (done_ms, ord) finds them without a scan */
+	return sqlite_delete_limited(db, "DELETE FROM webhook_outbox WHERE "
+				     "seq IN (SELECT seq FROM webhook_outbox "
+				     "WHERE done_ms > 0 AND done_ms < ?1 "
+				     "LIMIT ?2)", before_ms, max, np,
+				     "outbox prune");
 }

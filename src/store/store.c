@@ -8,7 +8,8 @@
  * `sqlite:FILE`) is SQLite; `postgres://` is reserved for the PostgreSQL
  * back-end and refused with ENOTSUP until it exists.
  * The daemon's own store (store.path) is opened by store_init() and
- * reached through store_default().
+ * reached through store_default(); store_init() also starts its prune
+ * job (prune.c).
  */
 #include <string.h>
 #include <re.h>
@@ -122,6 +123,14 @@ int store_tenant_list(struct store *st, store_tenant_h *h, void *arg)
 }
 
 
+int store_tenant_update(struct store *st, const struct store_tenant *t)
+{
+	if (!t || !t->id[0] || !t->name[0])
+		return EINVAL;
+	CALL(st, tenant_update, t);
+}
+
+
 int store_user_create(struct store *st, const struct store_user *u)
 {
 	if (!u || !u->id[0] || !u->login[0] || !u->tenant_id[0])
@@ -155,6 +164,23 @@ int store_user_count_role(struct store *st, const char *role, unsigned *np)
 }
 
 
+int store_user_list(struct store *st, const char *tenant_id,
+		    store_user_h *h, void *arg)
+{
+	if (!h)
+		return EINVAL;
+	CALL(st, user_list, tenant_id, h, arg);
+}
+
+
+int store_user_delete(struct store *st, const char *id)
+{
+	if (!id || !*id)
+		return EINVAL;
+	CALL(st, user_delete, id);
+}
+
+
 int store_apikey_create(struct store *st, const struct store_apikey *k)
 {
 	if (!k || !k->id[0] || !k->tenant_id[0])
@@ -175,7 +201,7 @@ int store_apikey_find(struct store *st, struct store_apikey *k,
 int store_apikey_list(struct store *st, const char *tenant_id,
 		      store_apikey_h *h, void *arg)
 {
-	if (!tenant_id || !h)
+	if (!h)
 		return EINVAL;
 	CALL(st, apikey_list, tenant_id, h, arg);
 }
@@ -275,6 +301,33 @@ int store_outbox_ack(struct store *st, const char *event_id,
 }
 
 
+int store_outbox_prune(struct store *st, uint64_t done_before_ms,
+		       uint32_t max, uint32_t *np)
+{
+	if (!np)
+		return EINVAL;
+	CALL(st, outbox_prune, done_before_ms, max, np);
+}
+
+
+int store_idem_prune(struct store *st, uint64_t created_before_ms,
+		     uint32_t max, uint32_t *np)
+{
+	if (!np)
+		return EINVAL;
+	CALL(st, idem_prune, created_before_ms, max, np);
+}
+
+
+int store_session_prune(struct store *st, uint64_t now_ms, uint32_t max,
+			uint32_t *np)
+{
+	if (!np)
+		return EINVAL;
+	CALL(st, session_prune, now_ms, max, np);
+}
+
+
 int store_init(const struct cb_config *cfg)
 {
 	int err;
@@ -289,6 +342,8 @@ int store_init(const struct cb_config *cfg)
 		return err;
 	}
 	err = store_async_start(dflt, cfg->store_workers);
+	if (!err)
+		err = store_prune_start(dflt, cfg);
 	if (err) {
 		dflt = mem_deref(dflt);
 		return err;
@@ -300,6 +355,7 @@ int store_init(const struct cb_config *cfg)
 
 void store_close(void)
 {
+	store_prune_stop();
 	dflt = mem_deref(dflt);
 }
 

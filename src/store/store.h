@@ -12,6 +12,9 @@
 #include "cb_core.h"
 #include "cb_store.h"
 
+struct store_money_ops;
+struct store_cdr_ops;
+
 struct store_ops {
 	const char *name;
 	int  (*open)(void **dbp, const char *path);
@@ -21,11 +24,15 @@ struct store_ops {
 	int  (*tenant_create)(void *db, const struct store_tenant *t);
 	int  (*tenant_get)(void *db, struct store_tenant *t, const char *key);
 	int  (*tenant_list)(void *db, store_tenant_h *h, void *arg);
+	int  (*tenant_update)(void *db, const struct store_tenant *t);
 	int  (*user_create)(void *db, const struct store_user *u);
 	int  (*user_find_login)(void *db, struct store_user *u,
 				const char *login);
 	int  (*user_get)(void *db, struct store_user *u, const char *id);
 	int  (*user_count_role)(void *db, const char *role, unsigned *np);
+	int  (*user_list)(void *db, const char *tenant_id, store_user_h *h,
+			  void *arg);
+	int  (*user_delete)(void *db, const char *id);
 	int  (*apikey_create)(void *db, const struct store_apikey *k);
 	int  (*apikey_find)(void *db, struct store_apikey *k, const char *id);
 	int  (*apikey_list)(void *db, const char *tenant_id,
@@ -43,6 +50,16 @@ struct store_ops {
 	int  (*outbox_put)(void *db, const struct store_outbox *o);
 	int  (*outbox_list_pending)(void *db, store_outbox_h *h, void *arg);
 	int  (*outbox_ack)(void *db, const char *event_id, uint64_t now_ms);
+	int  (*outbox_prune)(void *db, uint64_t before_ms, uint32_t max,
+			     uint32_t *np);
+	int  (*idem_prune)(void *db, uint64_t before_ms, uint32_t max,
+			   uint32_t *np);
+	int  (*session_prune)(void *db, uint64_t now_ms, uint32_t max,
+			      uint32_t *np);
+	/* money: its own table (store_money.h) */
+	const struct store_money_ops *money;
+	/* billing records and metering: their own table (store_cdr.h) */
+	const struct store_cdr_ops *cdr;
 };
 
 struct store_async;
@@ -59,3 +76,7 @@ extern const struct store_ops store_sqlite_ops;
 
 /* async.c */
 void store_async_stop(struct store *st);
+
+/* prune.c: the periodic prune job of the daemon's store */
+int  store_prune_start(struct store *st, const struct cb_config *cfg);
+void store_prune_stop(void);

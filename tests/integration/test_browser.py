@@ -1,15 +1,23 @@
-"""The web console in a real browser: headless Chromium (Debian's
-`chromium`) driven by playwright-core from npm (tests/browser/).  The page
-is served by callbridge itself; the script signs in, watches a call placed
-through the API appear live with both legs answered, hangs it up from the
-page, sees it end, and logs out.  A screenshot of the dashboard with the
-live call is saved as tests/artifacts/dashboard.png.
+"""The web console in a real browser, and the README's walkthrough: headless
+Chromium (Debian's `chromium`) driven by playwright-core from npm
+(tests/browser/) signs in as the first start's admin, creates an API key on
+the "API keys" page and reads it from there; then the real `curl` places a
+call with that key to the simulated echo number with a status_callback,
+while `scripts/listen events` (a WebSocket client on /v1/events) and
+`scripts/listen webhooks` (a receiver checking the signatures) run; the
+dashboard shows the call live and then its end, the WebSocket client sees
+its events and the receiver its signed webhooks.  The page then makes a
+tenant with a webhook URL, adds and deletes a user and revokes the key,
+which curl then finds refused.  Screenshots are saved in tests/artifacts/
+(dashboard.png with the live call, api-keys.png, tenants.png, users.png).
 
 Also here, without a browser: the static file route's safety (names,
 types, headers)."""
 
+import json
 import os
 import queue
+import re
 import shutil
 import subprocess
 import threading
@@ -24,13 +32,16 @@ BROWSER_DIR = os.path.join(cbtest.ROOT, "tests", "browser")
 ARTIFACTS = os.path.join(cbtest.ROOT, "tests", "artifacts")
 WEB_DIR = os.path.join(cbtest.ROOT, "web")
 CHROMIUM = "/usr/bin/chromium"
+LISTEN = os.path.join(cbtest.ROOT, "scripts", "listen")
+SECRET = "walkthrough-webhook-secret"
 
 
 @pytest.fixture
 def cbw(tmp_path, procs, simnet):
     """callbridge serving the repository's web/ directory."""
     c = cbtest.Callbridge(str(tmp_path), trunk_port=simnet.port,
-                          extra=["api.web_dir %s" % WEB_DIR])
+                          extra=["api.web_dir %s" % WEB_DIR,
+                                 "api.webhook_secret " + SECRET])
     procs.append(c)
     return c
 
@@ -88,26 +99,49 @@ def test_static_only_get(cbw):
     assert st == 405
 
 
-def _reader(stream, q):
-    for line in iter(stream.readline, b""):
-        q.put(line.decode("utf-8", "replace").strip())
-    q.put(None)
+class Lines:
+    """A child process whose stdout lines are read by a thread, so a test
+    can wait for a line with a deadline and keep every line it printed."""
 
+    def __init__(self, argv, cwd=None, env=None, stdin=None, errf=None):
+        self.p = subprocess.Popen(argv, cwd=cwd, env=env, stdin=stdin,
+                                  stdout=subprocess.PIPE,
+                                  stderr=errf or subprocess.STDOUT)
+        self.q = queue.Queue()
+        self.seen = []
+        threading.Thread(target=self._read, daemon=True).start()
 
-def _expect(q, word, deadline, proc):
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise AssertionError("browser script: no %s in time" % word)
-        try:
-            line = q.get(timeout=left)
-        except queue.Empty:
-            continue
-        if line is None:
-            raise AssertionError("browser script ended before %s (exit %s)"
-                                 % (word, proc.wait()))
-        if line == word:
-            return
+    def _read(self):
+        for line in iter(self.p.stdout.readline, b""):
+            self.q.put(line.decode("utf-8", "replace").strip())
+        self.q.put(None)
+
+    def expect(self, pred, deadline, what):
+        """The first line from now on for which pred(line) is true."""
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError("no %s in time; got %r" %
+                                     (what, self.seen[-20:]))
+            try:
+                line = self.q.get(timeout=left)
+            except queue.Empty:
+                continue
+            if line is None:
+                raise AssertionError("ended before %s (exit %s): %r" % (
+                    what, self.p.wait(), self.seen[-20:]))
+            self.seen.append(line)
+            if pred(line):
+                return line
+
+    def stop(self):
+        if self.p.poll() is None:
+            self.p.terminate()
+            try:
+                self.p.wait(10)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait()
 
 
 def _playwright_ready():
@@ -122,60 +156,142 @@ def _playwright_ready():
     assert p.returncode == 0, p.stdout.decode("utf-8", "replace")
 
 
-def test_dashboard_live_call_in_browser(tmp_path, cbw):
+def _first_admin_password(cb):
+    """What a newcomer reads in the log of the first start."""
+    log = cb.log()
+    m = re.search(r"first start: web admin created \*\*\*\s+login:\s+"
+                  r"admin\s+password:\s+(\S+)", log)
+    assert m, log[-2000:]
+    return m.group(1)
+
+
+def _curl(*args):
+    """The real curl binary: (stdout text, HTTP status)."""
+    p = subprocess.run(["curl", "-s", "-S", "-w", "\n%{http_code}"] +
+                       list(args), stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=30)
+    assert p.returncode == 0, p.stderr.decode("utf-8", "replace")
+    out, _, status = p.stdout.decode().rpartition("\n")
+    return out, int(status)
+
+
+def _events_until_end(proc, prefix, cid, deadline, what):
+    """Lines `<prefix> {json}` of call cid up to its call.ended."""
+    got = []
+
+    def mine(line):
+        if not line.startswith(prefix + " "):
+            return False
+        ev = json.loads(line.split(" ", 1)[1] if prefix == "event" else
+                        line.split(" ", 2)[2])
+        if ev.get("call_id") != cid:
+            return False
+        got.append((line, ev))
+        return ev["type"] == "call.ended"
+    proc.expect(mine, deadline, what)
+    return got
+
+
+def test_walkthrough_in_browser(tmp_path, cbw):
     if not os.access(CHROMIUM, os.X_OK):
         pytest.skip("chromium is not installed (scripts/setup installs it)")
     node = shutil.which("node")
     if not node:
         pytest.skip("node is not installed")
+    assert shutil.which("curl"), "curl is needed (scripts/setup)"
     _playwright_ready()
 
-    password = "web-admin-pass-1"
-    cbw.admin_ok("user", "create", "default", "webadmin", "admin",
-                 stdin=password + "\n")
     os.makedirs(ARTIFACTS, exist_ok=True)
-    shot = os.path.join(ARTIFACTS, "dashboard.png")
-    if os.path.exists(shot):
-        os.remove(shot)
+    names = ("dashboard.png", "api-keys.png", "tenants.png", "users.png")
+    for n in names:
+        if os.path.exists(os.path.join(ARTIFACTS, n)):
+            os.remove(os.path.join(ARTIFACTS, n))
+    api = "http://127.0.0.1:%d" % cbw.http_port
 
-    env = dict(os.environ, CB_URL="http://127.0.0.1:%d" % cbw.http_port,
-               CB_LOGIN="webadmin", CB_PASSWORD=password,
-               CB_SCREENSHOT=shot, CHROMIUM=CHROMIUM)
+    env = dict(os.environ, CB_URL=api, CB_LOGIN="admin",
+               CB_PASSWORD=_first_admin_password(cbw),
+               CB_ARTIFACTS=ARTIFACTS, CHROMIUM=CHROMIUM)
     errf = open(os.path.join(str(tmp_path), "browser.err"), "w+b")
-    p = subprocess.Popen([node, os.path.join(BROWSER_DIR,
-                                             "dashboard.test.mjs")],
-                         cwd=BROWSER_DIR, env=env, stdin=subprocess.PIPE,
-                         stdout=subprocess.PIPE, stderr=errf)
-    q = queue.Queue()
-    threading.Thread(target=_reader, args=(p.stdout, q), daemon=True).start()
-    deadline = time.monotonic() + 120
+    page = Lines([node, os.path.join(BROWSER_DIR, "dashboard.test.mjs")],
+                 cwd=BROWSER_DIR, env=env, stdin=subprocess.PIPE,
+                 errf=errf)
+    hooks = events = None
+    deadline = time.monotonic() + 150
     try:
-        _expect(q, "READY", deadline, p)
-        st, body = cbw.api("POST", "/v1/calls", {"to": "+15550100",
-                                                 "bridge_to": "+15550101"})
-        assert st in (200, 201), body
-        p.stdin.write((body["id"] + "\n").encode())
-        p.stdin.flush()
-        _expect(q, "ANSWERED", deadline, p)
-        _expect(q, "ENDED", deadline, p)
-        rc = p.wait(max(1, deadline - time.monotonic()))
+        line = page.expect(lambda l: l.startswith("KEY "), deadline,
+                           "the key read from the page")
+        key = line.split(" ", 1)[1]
+
+        # the newcomer's two terminals: a webhook receiver, a WebSocket
+        hook_port = cbtest.free_port()
+        hooks = Lines([LISTEN, "webhooks", "--port", str(hook_port),
+                       "--secret", SECRET])
+        hooks.expect(lambda l: l.startswith("receiving webhooks"),
+                     deadline, "the receiver to listen")
+        events = Lines([LISTEN, "events", "--url", api, "--key", key])
+        events.expect(lambda l: l.startswith("connected"), deadline,
+                      "the WebSocket client to connect")
+        page.expect(lambda l: l == "READY", deadline, "READY")
+
+        # the walkthrough's curl: a call to the echo number, with webhooks
+        out, status = _curl(
+            "-H", "Authorization: Bearer " + key,
+            "-H", "Content-Type: application/json",
+            "-d", json.dumps({"to": "+15550100", "status_callback":
+                              "http://127.0.0.1:%d/hook" % hook_port}),
+            api + "/v1/calls")
+        assert status == 201, out
+        cid = json.loads(out)["id"]
+        page.p.stdin.write((cid + "\n").encode())
+        page.p.stdin.flush()
+        page.expect(lambda l: l == "ANSWERED", deadline, "ANSWERED")
+        page.expect(lambda l: l == "ENDED", deadline, "ENDED")
+
+        # the WebSocket client saw the call from dialing to its end
+        seen = [ev for _, ev in _events_until_end(
+            events, "event", cid, deadline, "the call's events")]
+        states = [e["new"] for e in seen if e["type"] == "leg.state"]
+        assert states[:3] == ["calling", "ringing", "answered"], states
+        assert states[-1] == "ended", states
+        # the receiver got the same story, every delivery signed
+        got = _events_until_end(hooks, "webhook", cid, deadline,
+                                "the call's webhooks")
+        assert all(l.startswith("webhook signature=ok ") for l, _ in got), \
+            got
+        hstates = [e["new"] for _, e in got if e["type"] == "leg.state"]
+        assert hstates == states, (hstates, states)
+        assert [e for _, e in got if e["type"] == "leg.state"][-1][
+            "outcome"] == "completed"
+
+        # revoked in the page: curl is refused from now on
+        page.expect(lambda l: l == "REVOKED", deadline, "REVOKED")
+        out, status = _curl("-H", "Authorization: Bearer " + key,
+                            api + "/v1/calls")
+        assert status == 401, out
+        rc = page.p.wait(max(1, deadline - time.monotonic()))
     except BaseException:
-        p.kill()
-        p.wait()
+        page.stop()
         errf.seek(0)
         print(errf.read().decode("utf-8", "replace"))
         raise
     finally:
-        p.stdin.close()
+        page.p.stdin.close()
+        for p in (hooks, events):
+            if p:
+                p.stop()
     errf.seek(0)
     err = errf.read().decode("utf-8", "replace")
     errf.close()
     assert rc == 0, err
-    assert os.path.getsize(shot) > 10000, "screenshot missing or empty"
-    # the page's hang-up really ended the call on the server
-    call = cbw.call(body["id"])
-    assert call is None or all(l["state"] == "ended"
+    for n in names:
+        assert os.path.getsize(os.path.join(ARTIFACTS, n)) > 10000, n
+    # the page's hang-up really ended the call on the server, on request
+    call = cbw.call(cid)
+    assert call is None or all(l["state"] == "ended" and
+                               l["cause"] == "normal"
                                for l in call["legs"]), call
-    # and the page asked for it: no leg ended on its own
-    assert call is None or all(l["cause"] != "timeout"
-                               for l in call["legs"]), call
+    # what the page made is in the store: the tenant and its URL
+    st, t = cbw.api("GET", "/v1/me")
+    assert st == 200
+    assert "acme-web" in cbw.admin_ok("tenant", "list")
+    assert "olga-web" not in cbw.admin_ok("user", "list", "acme-web")

@@ -42,12 +42,14 @@ def test_no_symbol_collides_with_libre():
     for name in ("libre.so", "librem.so"):
         theirs |= defined_globals(os.path.join(libs, name), dynamic=True)
     assert theirs
-    # replaced on purpose: the timer API (src/core/timer.c) and the SIP
-    # decoder's entry point (src/sip/guard.c)
+    # replaced on purpose: the timer API (src/core/timer.c), the SIP
+    # decoder's entry point (src/sip/guard.c), the HTTP server's accept
+    # (src/api/conn.c) and the TLS client's server name (src/api/tls.c)
     replaced = {s for s in ours if s.startswith("tmr_")}
     assert replaced, "timer heap not linked"
-    assert "sip_msg_decode" in ours, "start-line guard not linked"
-    replaced.add("sip_msg_decode")
+    for sym in ("sip_msg_decode", "tcp_accept", "tls_set_servername"):
+        assert sym in ours, sym + " (interposed) not linked"
+        replaced.add(sym)
     assert not ((ours - replaced) & theirs), sorted(ours & theirs)
 
 
@@ -89,3 +91,54 @@ def test_no_absolute_machine_paths():
             except OSError:
                 pass
     assert not bad, bad
+
+
+def money_sources():
+    """Every C file of a money path (docs/money.md: integers only)."""
+    out = [os.path.join(ROOT, "include", "cb_money.h")]
+    for d, pre in (("src/money", ""), ("src/store", "sqlite_money"),
+                   ("src/store", "store_money"), ("src/api", "money_")):
+        for fn in sorted(os.listdir(os.path.join(ROOT, d))):
+            if fn.startswith(pre) and fn.endswith((".c", ".h")):
+                out.append(os.path.join(ROOT, d, fn))
+    return out
+
+
+def test_money_has_no_floating_point():
+    srcs = money_sources()
+    assert len(srcs) > 10
+    # in the code (comments and strings removed): no float type, no
+    # conversion from text to a float, no float format
+    word = re.compile(r"\b(float|double|strto[fd]|strtold|atof|fabs|"
+                      r"floor|ceil|round|lround|llround|math\.h)\b")
+    bad = []
+    for p in srcs:
+        with open(p) as f:
+            text = f.read()
+        code = re.sub(r"/\*.*?\*/|//[^\n]*", " ", text, flags=re.S)
+        fmt = re.findall(r'"[^"\n]*%[-+ 0-9.]*(?:l|L)?[fFeEgGaA][^"\n]*"',
+                         code)
+        code = re.sub(r'"(?:\\.|[^"\\\n])*"', '""', code)
+        hits = word.findall(code)
+        if hits or fmt:
+            bad.append((os.path.relpath(p, ROOT), hits + fmt))
+    assert not bad, bad
+    # and the compiler agrees: with only general registers allowed, any
+    # floating point operation in these files is a compile error
+    if os.uname().machine not in ("x86_64", "aarch64"):
+        return
+    cflags = subprocess.run(
+        ["pkg-config", "--cflags", "libre", "librem", "sqlite3"],
+        stdout=subprocess.PIPE, check=True).stdout.decode().split()
+    for p in srcs:
+        if not p.endswith(".c"):
+            continue
+        r = subprocess.run(
+            ["gcc", "-std=c11", "-O2", "-Werror", "-mgeneral-regs-only",
+             "-DHAVE_INTTYPES_H", "-DHAVE_STDBOOL_H", "-D_GNU_SOURCE",
+             "-I" + os.path.join(ROOT, "include"),
+             "-I" + os.path.join(ROOT, "src")] + cflags +
+            ["-c", "-o", os.devnull, p],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        assert r.returncode == 0, (os.path.relpath(p, ROOT),
+                                   r.stdout.decode()[-2000:])

@@ -111,7 +111,10 @@ int test_api_webhook_url(void)
 
 	ASSERT_TRUE(webhook_url_valid("http://127.0.0.1:8000/hook"));
 	ASSERT_TRUE(webhook_url_valid("HTTP://example.com/a?b=c"));
-	ASSERT_TRUE(!webhook_url_valid("https://example.com/"));
+	ASSERT_TRUE(webhook_url_valid("https://example.com/"));
+	ASSERT_TRUE(!webhook_url_valid("https://"));
+	ASSERT_TRUE(!webhook_url_valid("https:///path"));
+	ASSERT_TRUE(!webhook_url_valid("httpsx://example.com/"));
 	ASSERT_TRUE(!webhook_url_valid("ftp://example.com/"));
 	ASSERT_TRUE(!webhook_url_valid("http://"));
 	ASSERT_TRUE(!webhook_url_valid("http:///path"));

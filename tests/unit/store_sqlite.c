@@ -30,12 +30,13 @@ int test_store_migrate(void)
 	struct store *st = NULL;
 	struct store_tenant t;
 	char path[64];
-	unsigned v = 0;
+	unsigned v = 0, v0;
 	int err;
 
 	TEST_ERR(tmpstore_open(&st, path));
 	TEST_ERR(store_version(st, &v));
-	ASSERT_EQ(2, v);
+	ASSERT_TRUE(v >= 3);    /* every migration, whatever their number */
+	v0 = v;
 	ASSERT_STREQ("sqlite", store_backend(st));
 	TEST_ERR(store_ping(st));
 
@@ -49,7 +50,7 @@ int test_store_migrate(void)
 	/* reopen: same version, data kept */
 	TEST_ERR(store_open(&st, path));
 	TEST_ERR(store_version(st, &v));
-	ASSERT_EQ(2, v);
+	ASSERT_EQ(v0, v);
 	TEST_ERR(store_tenant_get(st, &t, "acme"));
 	ASSERT_EQ(42, t.created_ms);
 
@@ -236,6 +237,7 @@ int test_store_async(void)
 	struct async_ctx *ac;
 	struct tmr tmr;
 	char path[64];
+	unsigned v = 0;
 	int err;
 
 	tmr_init(&tmr);
@@ -243,6 +245,7 @@ int test_store_async(void)
 	if (!ac)
 		return ENOMEM;
 	TEST_ERR(tmpstore_open(&st, path));
+	TEST_ERR(store_version(st, &v));
 	TEST_ERR(store_async_start(st, 2));
 
 	for (int i = 0; i < 20; i++)
@@ -252,7 +255,7 @@ int test_store_async(void)
 
 	ASSERT_EQ(20, ac->done);
 	ASSERT_EQ(0, ac->err);
-	ASSERT_EQ(2, ac->version);
+	ASSERT_EQ(v, ac->version);     /* the workers see the same file */
 	store_stats_get(st, &stats);
 	ASSERT_EQ(20, stats.jobs);
 	ASSERT_EQ(0, stats.queued);

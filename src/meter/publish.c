@@ -1,0 +1,123 @@
+/**
+ * @file meter/publish.c  The meter's events: call.cost and billing.limit
+ *
+ * `call.cost` carries a billed call's running cost (the same `billing`
+ * object as GET /v1/calls/{id}), at a bounded rate: a call whose cost
+ * moved (an increment, an answer, an end, a state change) is put on one
+ * list, and one timer every `money.cost_event_ms` publishes each call of
+ * the list once.  So a call on 1-second increments yields at most one
+ * event per interval however many legs it has, and 10,000 calls cost one
+ * timer.  0 turns the events off.  `billing.limit` (asking, extended,
+ * refused, cut) goes out at once.  Both are call-model events
+ * (call_app_publish()): the WebSocket /v1/events and the webhooks carry
+ * them in order with the call's own events.
+ */
+#include <string.h>
+#include <re.h>
+#include "meter.h"
+
+static struct {
+	struct list dirty;             /* struct meter_bill, borrowed */
+	struct tmr tmr;
+	uint32_t interval_ms;
+	uint64_t published;
+} pub;
+
+
+static void flush_handler(void *arg)
+{
+	struct list batch = LIST_INIT;
+	struct mbuf *mb = mbuf_alloc(1024);
+	struct le *le;
+	(void)arg;
+
+	/* what is marked while publishing waits for the next round */
+	while ((le = pub.dirty.head)) {
+		list_unlink(le);
+		list_append(&batch, le, le->data);
+	}
+	while ((le = batch.head)) {
+		struct meter_bill *bill = le->data;
+		struct call *call;
+
+		list_unlink(le);
+		if (!mb)
+			continue;
+		mbuf_rewind(mb);
+		if (mbuf_printf(mb, "\"billing\":%H", render_bill, bill) ||
+		    mbuf_write_u8(mb, 0))
+			continue;
+		call = call_find(bill->call_id);
+		if (call)
+			(void)call_app_publish(call, NULL, "call.cost",
+					       (const char *)mb->buf);
+		++pub.published;
+	}
+	mem_deref(mb);
+}
+
+
+/** bill's cost moved: it is in the next call.cost round */
+void publish_dirty(struct meter_bill *bill)
+{
+	if (!bill || !pub.interval_ms || list_contains(&pub.dirty, &bill->dle))
+		return;
+	list_append(&pub.dirty, &bill->dle, bill);
+	if (!tmr_isrunning(&pub.tmr))
+		tmr_start(&pub.tmr, pub.interval_ms, flush_handler, NULL);
+}
+
+
+void publish_forget(struct meter_bill *bill)
+{
+	list_unlink(&bill->dle);
+}
+
+
+/** billing.limit: what the payer's hold is doing, at once */
+void publish_limit(struct payer *p, const char *what)
+{
+	struct meter_bill *bill = p->bill;
+	struct call *call = call_find(bill->call_id);
+	char amount[40];
+	char *json = NULL;
+
+	if (!call)
+		return;
+	(void)money_fmt(amount, sizeof(amount), p->authorized, bill->digits);
+	if (re_sdprintf(&json, "\"state\":\"%s\",\"policy\":\"%s\","
+			"\"account\":\"%s\",\"hold_id\":\"%s\","
+			"\"authorized\":\"%s\",\"currency\":\"%s\","
+			"\"limit_ms\":%llu%s%s%s",
+			what, money_limit_name(bill->policy), p->account_id,
+			p->hold_id, amount, bill->mt.currency,
+			(unsigned long long)p->limit_ms,
+			bill->ask_leg[0] ? ",\"asked_leg\":\"" : "",
+			bill->ask_leg[0] ? bill->ask_leg : "",
+			bill->ask_leg[0] ? "\"" : ""))
+		return;
+	(void)call_app_publish(call, NULL, "billing.limit", json);
+	mem_deref(json);
+}
+
+
+int publish_init(uint32_t interval_ms)
+{
+	pub.interval_ms = interval_ms;
+	tmr_init(&pub.tmr);
+	list_init(&pub.dirty);
+	return 0;
+}
+
+
+void publish_close(void)
+{
+	tmr_cancel(&pub.tmr);
+	list_clear(&pub.dirty);
+}
+
+
+uint64_t publish_count(void)
+{
+	return pub.published;
+}
