@@ -85,6 +85,9 @@ $(BUILD)/bench/%: bench/%.c
 # bench/ledger.c measures the money API itself: it links libcb
 $(BUILD)/bench/ledger: $(BUILD)/libcb.a
 $(BUILD)/bench/ledger: LDLIBS := $(BUILD)/libcb.a $(LDLIBS)
+# bench/meter.c measures the meter (src/meter/) itself: it links libcb
+$(BUILD)/bench/meter: $(BUILD)/libcb.a
+$(BUILD)/bench/meter: LDLIBS := $(BUILD)/libcb.a $(LDLIBS)
 
 # objects of bench/<name>/ go to bench-obj/<name>/: bench/<name> is the
 # program; one link rule per directory, its objects as prerequisites

@@ -3,6 +3,9 @@
  *
  * Input is validated field by field before anything is dialed: strings are
  * length-bounded, numbers range-checked, and every refusal names the field.
+ * A call with `billing` is rated and pre-authorized by the meter on a
+ * store worker before it is dialed (402 insufficient_funds, 422 not_rated
+ * or unknown_account: nothing dialed); the meter then follows it.
  */
 #include <string.h>
 #include <re.h>
@@ -381,7 +384,8 @@ static void authorized(struct meter_bill *bill, const struct meter_refusal *r,
 	}
 	if (!call) {
 		meter_bill_abort(bill);
-		api_error(j->req, 503, "unavailable", NULL, "shutting down");
+		api_error(j->req, 409, "canceled", NULL,
+			  "the call was hung up before it was dialed");
 		goto out;
 	}
 	dial_fill(&dial, j->a);
@@ -555,6 +559,12 @@ void api_calls_delete(struct api_req *req)
 
 	if (!call)
 		return;
+	/* a billed call still being authorized: it will never be dialed */
+	if (!call_leg(call, 0)) {
+		api_reply_json(req, 200, "%H", api_json_call, call);
+		orig_abort(call);
+		return;
+	}
 	(void)call_hangup(call, CAUSE_NORMAL);
 	api_reply_json(req, 200, "%H", api_json_call, call);
 }

@@ -452,6 +452,7 @@ void api_leg_trouble(struct api_req *req)
 {
 	const struct odict_entry *k, *t;
 	struct charge_job *j;
+	struct call *call;
 	enum money_trouble why;
 
 	k = req->body ? odict_lookup(req->body, "kind") : NULL;
@@ -472,8 +473,9 @@ void api_leg_trouble(struct api_req *req)
 			  "a string of at most 500 characters");
 		return;
 	}
-	/* a leg of a call still metered has not finished */
-	if (meter_billed(req->param[0])) {
+	/* a leg of a call still metered (and ours) has not finished */
+	call = call_find(req->param[0]);
+	if (meter_billed(req->param[0]) && call && api_owns(req, call)) {
 		api_error(req, 409, "not_finished", NULL,
 			  "the call has not finished");
 		return;

@@ -134,7 +134,8 @@ void api_cards_add(struct api_req *req)
 		return;
 	cj->j.dtor = card_wipe;
 	if (!req->body) {
-		api_error(req, 400, "missing_body", NULL, "send a JSON object: "
+		api_error(req, 400, "missing_body", NULL,
+			  "send a JSON object: "
 			  "{\"number\", \"expiry\": \"MM/YY\", \"cvv\"}");
 		goto out;
 	}

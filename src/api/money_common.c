@@ -87,7 +87,8 @@ static void error_map(struct money_job *j, int err)
 			  "the payment method was declined");
 		break;
 	case EEXIST:
-		api_error(req, 409, "idempotency_key_reused", "Idempotency-Key",
+		api_error(req, 409, "idempotency_key_reused",
+			  "Idempotency-Key",
 			  "this key was used with a different request");
 		break;
 	case API_ECURRENCY:

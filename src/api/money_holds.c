@@ -45,7 +45,8 @@ static int json_hold(struct re_printf *pf, const struct hold_job *hj)
 			  h->method_id[0] ? "" : "null",
 			  api_json_str, h->method_id[0] ? h->method_id : NULL,
 			  api_json_str, h->ref, api_json_str, cur,
-			  api_json_amount, &(struct api_amount){h->amount, cur},
+			  api_json_amount,
+			  &(struct api_amount){h->amount, cur},
 			  api_json_amount,
 			  &(struct api_amount){h->metered, cur},
 			  api_json_amount,
@@ -121,7 +122,9 @@ static int create_work(struct store *st, void *arg)
 	if (!replay)
 		log_info(NULL, "money: hold %s on account %s (%s)", hj->h.id,
 			 hj->a.id, hj->h.ref);
-	return api_money_reply(j, 201, "%H", json_hold, hj);
+	/* as stored (a replay: as it is now) */
+	err = store_money_hold_get(st, &hj->h, hj->h.id);
+	return err ? err : api_money_reply(j, 201, "%H", json_hold, hj);
 }
 
 
@@ -132,7 +135,8 @@ void api_holds_create(struct api_req *req)
 	if (!hj)
 		return;
 	if (!req->body) {
-		api_error(req, 400, "missing_body", NULL, "send a JSON object: "
+		api_error(req, 400, "missing_body", NULL,
+			  "send a JSON object: "
 			  "{\"account\", \"amount\": \"5.00\"}");
 		goto out;
 	}
@@ -235,7 +239,8 @@ void api_holds_capture(struct api_req *req)
 	if (!hj)
 		return;
 	if (!req->body) {
-		api_error(req, 400, "missing_body", NULL, "send a JSON object: "
+		api_error(req, 400, "missing_body", NULL,
+			  "send a JSON object: "
 			  "{\"amount\": \"1.20\"}");
 		goto out;
 	}

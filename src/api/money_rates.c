@@ -142,14 +142,24 @@ struct list_ctx {
 };
 
 
-static int json_rate(struct re_printf *pf, const struct store_rate *r,
-		     const char *cur)
+/* a rate, and the currency its amounts are in */
+struct rate_view {
+	const struct store_rate *r;
+	const char *cur;
+};
+
+
+static int json_rate(struct re_printf *pf, const struct rate_view *v)
 {
+	const struct store_rate *r = v->r;
+	const char *cur = v->cur;
+
 	return re_hprintf(pf, "{\"prefix\":%H,\"name\":%H,\"per_min\":%H,"
 			  "\"connect_fee\":%H,\"min_charge\":%H,"
 			  "\"first_s\":%u,\"next_s\":%u}",
 			  api_json_str, r->prefix, api_json_str, r->name,
-			  api_json_amount, &(struct api_amount){r->per_min, cur},
+			  api_json_amount,
+			  &(struct api_amount){r->per_min, cur},
 			  api_json_amount,
 			  &(struct api_amount){r->connect_fee, cur},
 			  api_json_amount,
@@ -164,7 +174,7 @@ static bool list_h(const struct store_rate *r, void *arg)
 	struct re_printf pf = {mbuf_pf, x->j->mb};
 
 	x->err |= re_hprintf(&pf, "%s", x->n++ ? "," : "");
-	x->err |= json_rate(&pf, r, x->j->mt.currency);
+	x->err |= json_rate(&pf, &(struct rate_view){r, x->j->mt.currency});
 	return x->err != 0;
 }
 
@@ -262,7 +272,8 @@ static int quote_one(struct money_job *j, struct store *st,
 	return api_money_reply(j, 200, "{\"to\":%H,\"rated\":true,"
 			       "\"rate\":%H,\"tax_per_min\":%H,"
 			       "\"per_min_with_tax\":%H}",
-			       api_json_str, to, json_rate, r, cur,
+			       api_json_str, to, json_rate,
+			       &(struct rate_view){r, cur},
 			       api_json_amount,
 			       &(struct api_amount){tax, cur},
 			       api_json_amount,

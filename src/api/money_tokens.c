@@ -78,7 +78,8 @@ void api_token_service_put(struct api_req *req)
 	if (!tj)
 		return;
 	if (!req->body) {
-		api_error(req, 400, "missing_body", NULL, "send a JSON object: "
+		api_error(req, 400, "missing_body", NULL,
+			  "send a JSON object: "
 			  "{\"unit\": \"session\", \"price\": \"0.50\"}");
 		goto out;
 	}
@@ -144,7 +145,8 @@ void api_tokens_grant(struct api_req *req)
 	if (!tj)
 		return;
 	if (!req->body) {
-		api_error(req, 400, "missing_body", NULL, "send a JSON object: "
+		api_error(req, 400, "missing_body", NULL,
+			  "send a JSON object: "
 			  "{\"service\", \"tokens\": 10}");
 		goto out;
 	}

@@ -41,9 +41,34 @@ static struct {
 } srv;
 
 
+enum {
+	API_BACKLOG = 1024,                /* the kernel caps it at somaxconn */
+	REPLY_TXQ_DEFAULT = 512 * 1024,    /* libre's send queue limit      */
+	REPLY_HDR_ROOM = 8192,             /* status line, headers, TLS     */
+};
+
+
 const struct cb_config *api_config(void)
 {
 	return srv.cfg;
+}
+
+
+/*
+ * libre refuses to queue more than 512 KiB on a connection; a large reply
+ * (a long call list) must fit whole, so the limit grows to what this
+ * reply needs on top of what is queued already.
+ */
+static void reply_room(struct http_conn *conn, size_t body_len)
+{
+	struct tcp_conn *tc = http_conn_tcp(conn);
+	size_t need;
+
+	if (!tc)
+		return;
+	need = tcp_conn_txqsz(tc) + body_len + REPLY_HDR_ROOM;
+	if (need > REPLY_TXQ_DEFAULT)
+		tcp_conn_txqsz_set(tc, need);
 }
 
 
@@ -52,6 +77,7 @@ void api_reply_json(struct api_req *req, uint16_t scode,
 {
 	struct mbuf *mb = mbuf_alloc(512);
 	va_list ap;
+	int err;
 
 	if (!mb) {
 		(void)http_ereply(req->conn, 500, "Internal Server Error");
@@ -67,7 +93,8 @@ void api_reply_json(struct api_req *req, uint16_t scode,
 	req->replied = true;
 	metrics_http_count(scode);
 
-	(void)http_reply(req->conn, scode, scode < 300 ? "OK" : "Error",
+	reply_room(req->conn, mb->end);
+	err = http_reply(req->conn, scode, scode < 300 ? "OK" : "Error",
 			 "Content-Type: application/json\r\n"
 			 "Content-Length: %zu\r\n"
 			 "Cache-Control: no-store\r\n"
@@ -83,6 +110,13 @@ void api_reply_json(struct api_req *req, uint16_t scode,
 
 	/* replied: the connection may go on with its next request */
 	api_conn_done(req->conn, req);
+
+	/* a reply cut short would leave the client waiting forever */
+	if (err) {
+		log_warn(NULL, "%r %r: reply not sent (%m): closing",
+			 &req->msg->met, &req->msg->path, err);
+		http_conn_close(req->conn);
+	}
 }
 
 
@@ -472,6 +506,9 @@ int api_init(const struct cb_config *cfg)
 	}
 	if (err)
 		return err;
+
+	/* libre listens with a backlog of 5: bursts of connects overflow it */
+	(void)tcp_sock_listen(http_sock_tcp(srv.sock), API_BACKLOG);
 
 	err = api_conn_init(cfg, srv.sock, srv.tls);
 	if (!err)

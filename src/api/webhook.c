@@ -168,8 +168,16 @@ int webhook_call_set(const char *call_id, const char *url)
 		return EINVAL;
 
 	h = hook_find(call_id);
-	if (h)
-		return str_dup(&h->url, url) ? ENOMEM : 0;
+	if (h) {
+		char *copy = NULL;
+
+		err = str_dup(&copy, url);
+		if (err)
+			return err;
+		mem_deref(h->url);
+		h->url = copy;
+		return 0;
+	}
 
 	h = mem_zalloc(sizeof(*h), hook_destructor);
 	if (!h)

@@ -79,17 +79,18 @@ static void said_handler(int err, const char *path, bool cached, void *arg)
 
 
 /** Ask p's user; 0 when the question is out (web, and call if it can) */
-int ask_start(struct payer *p)
+int mtr_ask_start(struct payer *p)
 {
 	struct meter_bill *bill = p->bill;
 	const struct mleg *l = asked_leg(p);
 	int err;
 
-	publish_limit(p, "asking");
 	bill->ask_leg[0] = '\0';
+	if (l)
+		str_ncpy(bill->ask_leg, l->id, sizeof(bill->ask_leg));
+	mtr_publish_limit(p, "asking");
 	if (!l)
 		return 0;
-	str_ncpy(bill->ask_leg, l->id, sizeof(bill->ask_leg));
 	bill->tts = mem_deref(bill->tts);
 	err = tts_say(&bill->tts, meter_ask_text(), NULL, said_handler, bill);
 	if (err)
@@ -101,7 +102,7 @@ int ask_start(struct payer *p)
 
 /** The question is answered or moot: stop waiting for the speech and
  *  stop the announcement if it still plays */
-void ask_stop(struct meter_bill *bill)
+void mtr_ask_stop(struct meter_bill *bill)
 {
 	struct leg *leg;
 
@@ -116,7 +117,7 @@ void ask_stop(struct meter_bill *bill)
 
 
 /** A digit on a leg of a billed call: 1 on the asked leg says yes */
-void ask_dtmf(struct meter_bill *bill, const char *leg_id, char digit)
+void mtr_ask_dtmf(struct meter_bill *bill, const char *leg_id, char digit)
 {
 	if (digit != '1' || !leg_id)
 		return;
@@ -126,7 +127,8 @@ void ask_dtmf(struct meter_bill *bill, const char *leg_id, char digit)
 		if (bill->payerv[i].state == PAYER_ASKING) {
 			log_info(NULL, "call=%s leg=%s: DTMF 1, the user goes "
 				 "on", bill->call_id, leg_id);
-			(void)payer_event(&bill->payerv[i], PAYER_EV_CONFIRM);
+			(void)mtr_payer_event(&bill->payerv[i],
+					      PAYER_EV_CONFIRM);
 			return;
 		}
 	}
@@ -134,7 +136,7 @@ void ask_dtmf(struct meter_bill *bill, const char *leg_id, char digit)
 
 
 /** The announcement finished by itself */
-void ask_play_done(struct meter_bill *bill, const char *leg_id)
+void mtr_ask_play_done(struct meter_bill *bill, const char *leg_id)
 {
 	if (leg_id && !strcmp(bill->ask_leg, leg_id))
 		bill->prompt_playing = false;

@@ -225,14 +225,14 @@ static int bill_make(struct meter_bill **billp, const struct auth_job *j)
 	struct meter_bill *bill = NULL;
 	int err;
 
-	err = bill_alloc(&bill, j->call_id, j->tenant_id, &j->mt, policy);
+	err = mtr_bill_alloc(&bill, j->call_id, j->tenant_id, &j->mt, policy);
 	if (err)
 		return err;
 	for (unsigned k = 0; k < j->payerc; k++) {
 		const struct auth_payer *p = &j->payerv[k];
 
-		(void)bill_payer_add(bill, p->kind, p->account_id, p->hold.id,
-				     p->amount);
+		(void)mtr_bill_payer_add(bill, p->kind, p->account_id,
+					 p->hold.id, p->amount);
 	}
 	for (int i = 0; i < METER_ROLE_MAX; i++) {
 		const struct auth_role *r = &j->rolev[i];
@@ -289,7 +289,8 @@ int meter_authorize(const struct meter_spec *spec, meter_auth_h *h,
 	int err;
 
 	if (!spec || !h || !spec->tenant_id || !spec->call_id ||
-	    !spec->rolev[METER_ROLE_A].present || spec->limit >= MONEY_LIMIT_MAX)
+	    !spec->rolev[METER_ROLE_A].present ||
+	    spec->limit >= MONEY_LIMIT_MAX)
 		return EINVAL;
 	if (!meter_store())
 		return ENOTSUP;

@@ -46,7 +46,7 @@ int meter_payer_parse(enum meter_payer *pp, const char *s)
 }
 
 
-const char *payer_state_name(enum payer_state st)
+const char *mtr_payer_state_name(enum payer_state st)
 {
 	return st < PAYER_STATE_MAX ? payer_state_names[st] : "?";
 }
@@ -60,16 +60,16 @@ static void bill_destructor(void *arg)
 		mtr_cancel(&bill->legv[i].node);
 	for (unsigned i = 0; i < bill->payerc; i++)
 		mtr_cancel(&bill->payerv[i].node);
-	persist_forget(bill);
-	publish_forget(bill);
+	mtr_persist_forget(bill);
+	mtr_publish_forget(bill);
 	bill->tts = mem_deref(bill->tts);
 	hash_unlink(&bill->he);
 }
 
 
-int bill_alloc(struct meter_bill **billp, const char *call_id,
-	       const char *tenant_id, const struct store_money_tenant *mt,
-	       enum money_limit policy)
+int mtr_bill_alloc(struct meter_bill **billp, const char *call_id,
+		   const char *tenant_id, const struct store_money_tenant *mt,
+		   enum money_limit policy)
 {
 	struct meter_bill *bill;
 
@@ -90,9 +90,10 @@ int bill_alloc(struct meter_bill **billp, const char *call_id,
 
 
 /** A paying account with the hold just authorized for it */
-struct payer *bill_payer_add(struct meter_bill *bill, enum meter_payer kind,
-			     const char *account_id, const char *hold_id,
-			     int64_t amount)
+struct payer *mtr_bill_payer_add(struct meter_bill *bill,
+				 enum meter_payer kind,
+				 const char *account_id, const char *hold_id,
+				 int64_t amount)
 {
 	struct payer *p;
 
@@ -108,7 +109,7 @@ struct payer *bill_payer_add(struct meter_bill *bill, enum meter_payer kind,
 	p->authorized = amount;
 	p->step = amount;
 	p->state = PAYER_OPEN;
-	mtr_node_init(&p->node, payer_fire);
+	mtr_node_init(&p->node, mtr_payer_fire);
 	return p;
 }
 
@@ -121,11 +122,11 @@ static bool id_cmp(struct le *le, void *arg)
 }
 
 
-int bill_register(struct meter_bill *bill)
+int mtr_bill_register(struct meter_bill *bill)
 {
 	if (!bill || !bills || bill->registered)
 		return EINVAL;
-	if (bill_find(bill->call_id))
+	if (mtr_bill_find(bill->call_id))
 		return EEXIST;
 	hash_append(bills, hash_joaat_str(bill->call_id), &bill->he,
 		    mem_ref(bill));
@@ -136,7 +137,7 @@ int bill_register(struct meter_bill *bill)
 
 
 /** The registry lets the bill go (it may be freed at once) */
-void bill_unregister(struct meter_bill *bill)
+void mtr_bill_unregister(struct meter_bill *bill)
 {
 	if (!bill || !bill->registered)
 		return;
@@ -147,7 +148,7 @@ void bill_unregister(struct meter_bill *bill)
 }
 
 
-struct meter_bill *bill_find(const char *call_id)
+struct meter_bill *mtr_bill_find(const char *call_id)
 {
 	if (!call_id || !bills)
 		return NULL;
@@ -156,7 +157,7 @@ struct meter_bill *bill_find(const char *call_id)
 }
 
 
-struct mleg *bill_leg_find(struct meter_bill *bill, const char *leg_id)
+struct mleg *mtr_bill_leg_find(struct meter_bill *bill, const char *leg_id)
 {
 	for (unsigned i = 0; bill && leg_id && i < bill->legc; i++) {
 		if (!strcmp(bill->legv[i].id, leg_id))
@@ -171,16 +172,16 @@ struct mleg *bill_leg_find(struct meter_bill *bill, const char *leg_id)
  * the role's rate (or not at all when the role's destination is not a
  * number) and billed to the role's payer.  NULL when the bill is full.
  */
-struct mleg *bill_leg_bind(struct meter_bill *bill, const char *leg_id,
-			   enum meter_role role, const char *peer,
-			   uint64_t created_ms)
+struct mleg *mtr_bill_leg_bind(struct meter_bill *bill, const char *leg_id,
+			       enum meter_role role, const char *peer,
+			       uint64_t created_ms)
 {
 	const struct role *r;
 	struct mleg *l;
 
 	if (!bill || !leg_id || role >= METER_ROLE_MAX)
 		return NULL;
-	l = bill_leg_find(bill, leg_id);
+	l = mtr_bill_leg_find(bill, leg_id);
 	if (l)
 		return l;
 	r = &bill->rolev[role];
@@ -198,7 +199,7 @@ struct mleg *bill_leg_bind(struct meter_bill *bill, const char *leg_id,
 	l->rated = r->rated;
 	l->rate = r->rate;
 	l->created_ms = created_ms;
-	mtr_node_init(&l->node, mleg_fire);
+	mtr_node_init(&l->node, mtr_mleg_fire);
 	return l;
 }
 
@@ -218,7 +219,7 @@ static bool apply_handler(struct le *le, void *arg)
 
 
 /** h on every bill; h may unregister the bill it is given */
-int bill_apply(bool (*h)(struct meter_bill *bill, void *arg), void *arg)
+int mtr_bill_apply(bool (*h)(struct meter_bill *bill, void *arg), void *arg)
 {
 	struct apply_ctx ctx = {h, arg};
 
@@ -229,7 +230,7 @@ int bill_apply(bool (*h)(struct meter_bill *bill, void *arg), void *arg)
 }
 
 
-uint32_t bill_count(void)
+uint32_t mtr_bill_count(void)
 {
 	return nbills;
 }
@@ -237,11 +238,11 @@ uint32_t bill_count(void)
 
 bool meter_billed(const char *call_id)
 {
-	return bill_find(call_id) != NULL;
+	return mtr_bill_find(call_id) != NULL;
 }
 
 
-int bill_registry_init(void)
+int mtr_bill_registry_init(void)
 {
 	return bills ? 0 : hash_alloc(&bills, 4096);
 }
@@ -250,14 +251,14 @@ int bill_registry_init(void)
 static bool drop_handler(struct meter_bill *bill, void *arg)
 {
 	(void)arg;
-	bill_unregister(bill);
+	mtr_bill_unregister(bill);
 	return false;
 }
 
 
-void bill_registry_close(void)
+void mtr_bill_registry_close(void)
 {
-	(void)bill_apply(drop_handler, NULL);
+	(void)mtr_bill_apply(drop_handler, NULL);
 	bills = mem_deref(bills);
 	nbills = 0;
 }

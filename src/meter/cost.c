@@ -10,7 +10,7 @@
  * stored: the running cost is computed when it is asked for, so it is
  * exact at any instant, between increments too.
  *
- * payer_limit_find() answers when a payer's hold stops covering the
+ * mtr_payer_limit_find() answers when a payer's hold stops covering the
  * legs as they run: the first millisecond at which the summary's total
  * exceeds the authorized amount.  The total only grows, in steps at the
  * legs' increments, so a binary search over the next day finds it in at
@@ -23,24 +23,27 @@
 
 
 /** The charge of leg l if the call were to end at t */
-int mleg_charge_at(const struct mleg *l, uint64_t t,
-		   struct money_leg_charge *lc)
+int mtr_mleg_charge_at(const struct mleg *l, uint64_t t,
+		       struct money_leg_charge *lc)
 {
 	uint64_t end, dur = 0;
 
 	memset(lc, 0, sizeof(*lc));
-	str_ncpy(lc->number, l->peer, sizeof(lc->number));
 	if (!l->rated || !l->answered_ms)
 		return 0;
 	end = l->ended_ms ? l->ended_ms : t;
 	if (end > l->answered_ms)
 		dur = end - l->answered_ms;
+	/* a leg that runs has started its first increment, even in the
+	 * millisecond of its answer; an ended one costs what its stamps say */
+	if (!l->ended_ms && !dur)
+		dur = 1;
 	return money_leg_rate(lc, &l->rate, dur);
 }
 
 
-int payer_summary_at(const struct payer *p, uint64_t t,
-		     struct money_summary *s)
+int mtr_payer_summary_at(const struct payer *p, uint64_t t,
+			 struct money_summary *s)
 {
 	const struct meter_bill *bill = p->bill;
 	struct money_leg_charge lcv[METER_LEGS_MAX];
@@ -52,7 +55,7 @@ int payer_summary_at(const struct payer *p, uint64_t t,
 
 		if (l->payer != p)
 			continue;
-		err = mleg_charge_at(l, t, &lcv[n++]);
+		err = mtr_mleg_charge_at(l, t, &lcv[n++]);
 		if (err)
 			return err;
 	}
@@ -61,22 +64,36 @@ int payer_summary_at(const struct payer *p, uint64_t t,
 }
 
 
-/** The bill's running cost (sum of legs) and total (as charged) at t */
-int bill_cost_at(const struct meter_bill *bill, uint64_t t, int64_t *costp,
-		 int64_t *totalp)
+/**
+ * The bill's running cost (sum of legs) and total (as charged) at t; with
+ * lcv (bill->legc entries), each leg's charge too.
+ */
+int mtr_bill_cost_at(const struct meter_bill *bill, uint64_t t,
+		     int64_t *costp, int64_t *totalp,
+		     struct money_leg_charge *lcv)
 {
-	struct money_leg_charge lc;
+	struct money_leg_charge own[METER_LEGS_MAX], pv[METER_LEGS_MAX];
 	struct money_summary s;
 	int64_t cost = 0, total = 0;
 	int err = 0;
 
+	if (!lcv)
+		lcv = own;
 	for (unsigned i = 0; i < bill->legc && !err; i++) {
-		err = mleg_charge_at(&bill->legv[i], t, &lc);
+		err = mtr_mleg_charge_at(&bill->legv[i], t, &lcv[i]);
 		if (!err)
-			err = money_add(&cost, cost, lc.cost);
+			err = money_add(&cost, cost, lcv[i].cost);
 	}
-	for (unsigned i = 0; i < bill->payerc && !err; i++) {
-		err = payer_summary_at(&bill->payerv[i], t, &s);
+	/* each payer's summary from the charges just computed */
+	for (unsigned k = 0; k < bill->payerc && !err; k++) {
+		size_t n = 0;
+
+		for (unsigned i = 0; i < bill->legc; i++) {
+			if (bill->legv[i].payer == &bill->payerv[k])
+				pv[n++] = lcv[i];
+		}
+		err = money_summary_make(&s, pv, n, bill->mt.conf_min,
+					 bill->mt.tax_ppm, bill->digits);
 		if (!err)
 			err = money_add(&total, total, s.total);
 	}
@@ -93,7 +110,7 @@ static bool over_at(const struct payer *p, uint64_t t)
 	struct money_summary s;
 
 	/* a cost that cannot be computed is one the hold does not cover */
-	if (payer_summary_at(p, t, &s))
+	if (mtr_payer_summary_at(p, t, &s))
 		return true;
 	return s.total > p->authorized;
 }
@@ -118,7 +135,7 @@ static bool running(const struct payer *p)
  * The first ms >= now at which p's legs cost more than its hold, or 0
  * when that is not within METER_HORIZON_MS (or nothing runs).
  */
-uint64_t payer_limit_find(const struct payer *p, uint64_t now)
+uint64_t mtr_payer_limit_find(const struct payer *p, uint64_t now)
 {
 	uint64_t lo = now, hi = now + METER_HORIZON_MS;
 

@@ -46,15 +46,15 @@ static void extend_done(int err, void *arg)
 		log_info(NULL, "call=%s hold=%s: re-authorization of %lld "
 			 "refused (%m)", j->bill->call_id, j->hold_id,
 			 (long long)j->add, err);
-		(void)payer_event(p, PAYER_EV_REFUSED);
+		(void)mtr_payer_event(p, PAYER_EV_REFUSED);
 		return;
 	}
 	p->authorized += j->add;
-	(void)payer_event(p, PAYER_EV_EXTENDED);
+	(void)mtr_payer_event(p, PAYER_EV_EXTENDED);
 }
 
 
-int extend_start(struct payer *p)
+int mtr_extend_start(struct payer *p)
 {
 	struct extend_job *j;
 	int err;

@@ -2,12 +2,14 @@
  * @file meter/heap.c  The one timer structure of the meter
  *
  * Every deadline of the meter (each metering leg's next increment, each
- * payer's next limit decision) is a node in one binary min-heap keyed by
- * its wall-clock ms, and one libre timer is armed for the root.  When it
- * fires, every node that is due is taken out and fired, in order, then
- * the timer is armed again for the new root: 10,000 legs on 1-second
- * increments are 10,000 O(log n) heap operations a second and one timer,
- * never a timer per leg (docs/money.md, "Metering").
+ * payer's next limit decision) is a node in one 4-ary min-heap keyed by
+ * its wall-clock ms, and one libre timer is armed for the root, rounded
+ * up to the next METER_TICK_MS.  When it fires, every node that is due
+ * is taken out and fired, in order, then the timer is armed again for
+ * the new root: 10,000 legs on 1-second increments are 10,000 O(log n)
+ * heap operations a second and 50 wake-ups, never a timer per leg
+ * (docs/money.md, "Metering").  The heap's slots carry the keys, so a
+ * sift reads one array and only writes the moved nodes' positions.
  *
  * A node's fire handler may schedule it again (the next increment) or
  * schedule, move or cancel any other node; the loop re-reads the root
@@ -20,57 +22,67 @@
 
 enum { HEAP_MIN = 64 };
 
+/* a heap slot carries its key: comparisons never touch the nodes */
+struct slot {
+	uint64_t due;
+	struct mtr_node *n;
+};
+
+enum { ARITY = 4 };            /* 4-ary: half the depth of a binary heap */
+
 static struct {
-	struct mtr_node **v;       /* v[0] unused: positions are 1-based */
+	struct slot *v;            /* v[0] is the root; node pos = index+1 */
 	uint32_t n, cap;
 	struct tmr tmr;
 	uint64_t armed;            /* due of the root the timer is for   */
 	bool running;              /* inside mtr_run(): re-arm at the end */
+	uint64_t fired;            /* nodes fired since start            */
 } hp;
 
 
-static bool before(const struct mtr_node *a, const struct mtr_node *b)
+static void put(uint32_t i, struct slot s)
 {
-	return a->due < b->due;
-}
-
-
-static void put(uint32_t i, struct mtr_node *n)
-{
-	hp.v[i] = n;
-	n->pos = i;
+	hp.v[i] = s;
+	s.n->pos = i + 1;
 }
 
 
 static void sift_up(uint32_t i)
 {
-	struct mtr_node *n = hp.v[i];
+	struct slot s = hp.v[i];
 
-	while (i > 1 && before(n, hp.v[i / 2])) {
-		put(i, hp.v[i / 2]);
-		i /= 2;
+	while (i > 0) {
+		uint32_t p = (i - 1) / ARITY;
+
+		if (hp.v[p].due <= s.due)
+			break;
+		put(i, hp.v[p]);
+		i = p;
 	}
-	put(i, n);
+	put(i, s);
 }
 
 
 static void sift_down(uint32_t i)
 {
-	struct mtr_node *n = hp.v[i];
+	struct slot s = hp.v[i];
 
 	for (;;) {
-		uint32_t c = 2 * i;
+		uint32_t c = i * ARITY + 1, end, best = c;
 
-		if (c > hp.n)
+		if (c >= hp.n)
 			break;
-		if (c < hp.n && before(hp.v[c + 1], hp.v[c]))
-			++c;
-		if (!before(hp.v[c], n))
+		end = c + ARITY < hp.n ? c + ARITY : hp.n;
+		for (uint32_t k = c + 1; k < end; k++) {
+			if (hp.v[k].due < hp.v[best].due)
+				best = k;
+		}
+		if (hp.v[best].due >= s.due)
 			break;
-		put(i, hp.v[c]);
-		i = c;
+		put(i, hp.v[best]);
+		i = best;
 	}
-	put(i, n);
+	put(i, s);
 }
 
 
@@ -80,7 +92,7 @@ static void timer_handler(void *arg);
 /* the libre timer follows the root; not while mtr_run() empties it */
 static void arm(void)
 {
-	uint64_t now, delay;
+	uint64_t now, due, delay;
 
 	if (hp.running)
 		return;
@@ -89,11 +101,17 @@ static void arm(void)
 		hp.armed = 0;
 		return;
 	}
-	if (tmr_isrunning(&hp.tmr) && hp.armed == hp.v[1]->due)
+	if (tmr_isrunning(&hp.tmr) && hp.armed == hp.v[0].due)
 		return;
+	/* wake up on the next tick after the root is due: with 10,000
+	 * legs increments fall on every millisecond, and one wake-up per
+	 * tick serves all of them (the loop is not woken 1,000 times a
+	 * second); a node fires at most METER_TICK_MS late */
 	now = call_now_ms();
-	delay = hp.v[1]->due > now ? hp.v[1]->due - now : 0;
-	hp.armed = hp.v[1]->due;
+	due = (hp.v[0].due + METER_TICK_MS - 1) / METER_TICK_MS *
+		METER_TICK_MS;
+	delay = due > now ? due - now : 0;
+	hp.armed = hp.v[0].due;
 	tmr_start(&hp.tmr, delay, timer_handler, NULL);
 }
 
@@ -101,9 +119,9 @@ static void arm(void)
 static int grow(void)
 {
 	uint32_t cap = hp.cap ? hp.cap * 2 : HEAP_MIN;
-	struct mtr_node **v;
+	struct slot *v;
 
-	v = hp.v ? mem_realloc(hp.v, (cap + 1) * sizeof(*v))
+	v = hp.v ? mem_realloc(hp.v, cap * sizeof(*v))
 		 : mem_alloc((cap + 1) * sizeof(*v), NULL);
 	if (!v)
 		return ENOMEM;
@@ -127,21 +145,22 @@ int mtr_schedule(struct mtr_node *n, uint64_t due)
 		return EINVAL;
 
 	if (n->pos) {
-		uint64_t old = n->due;
+		uint32_t i = n->pos - 1;
+		uint64_t old = hp.v[i].due;
 
 		n->due = due;
+		hp.v[i].due = due;
 		if (due < old)
-			sift_up(n->pos);
+			sift_up(i);
 		else
-			sift_down(n->pos);
+			sift_down(i);
 	}
 	else {
 		if (hp.n >= hp.cap && grow())
 			return ENOMEM;
 		n->due = due;
-		hp.v[++hp.n] = n;
-		n->pos = hp.n;
-		sift_up(hp.n);
+		put(hp.n, (struct slot){due, n});
+		sift_up(hp.n++);
 	}
 	arm();
 	return 0;
@@ -154,19 +173,16 @@ void mtr_cancel(struct mtr_node *n)
 
 	if (!n || !n->pos)
 		return;
-	i = n->pos;
+	i = n->pos - 1;
 	n->pos = 0;
-	if (i != hp.n) {
-		struct mtr_node *last = hp.v[hp.n--];
+	if (i != --hp.n) {
+		struct slot last = hp.v[hp.n];
 
 		put(i, last);
-		if (i > 1 && before(last, hp.v[i / 2]))
+		if (i > 0 && last.due < hp.v[(i - 1) / ARITY].due)
 			sift_up(i);
 		else
 			sift_down(i);
-	}
-	else {
-		--hp.n;
 	}
 	arm();
 }
@@ -178,14 +194,21 @@ uint32_t mtr_count(void)
 }
 
 
+uint64_t mtr_fired(void)
+{
+	return hp.fired;
+}
+
+
 /** Fire every node due at now_ms, earliest first */
 void mtr_run(uint64_t now_ms)
 {
 	hp.running = true;
-	while (hp.n && hp.v[1]->due <= now_ms) {
-		struct mtr_node *n = hp.v[1];
+	while (hp.n && hp.v[0].due <= now_ms) {
+		struct mtr_node *n = hp.v[0].n;
 
 		mtr_cancel(n);
+		++hp.fired;
 		n->fire(n, now_ms);
 	}
 	hp.running = false;
@@ -212,8 +235,8 @@ int mtr_heap_init(void)
 void mtr_heap_close(void)
 {
 	tmr_cancel(&hp.tmr);
-	for (uint32_t i = 1; i <= hp.n; i++)
-		hp.v[i]->pos = 0;
+	for (uint32_t i = 0; i < hp.n; i++)
+		hp.v[i].n->pos = 0;
 	hp.n = 0;
 	hp.v = mem_deref(hp.v);
 	hp.cap = 0;

@@ -8,7 +8,7 @@
  * the call is marked for a `call.cost` event and the payer for the next
  * persisted metering point.  When the leg ends its cost is final, from
  * the call model's answered and ended stamps.  A leg's increments never
- * change its payer's limit (payer_limit_find() already counted them);
+ * change its payer's limit (mtr_payer_limit_find() already counted them);
  * its answer and its end do, so they plan the payer again.
  */
 #include <string.h>
@@ -21,7 +21,7 @@ static uint64_t account(struct mleg *l, uint64_t t)
 {
 	struct money_leg_charge lc;
 
-	if (mleg_charge_at(l, t, &lc)) {
+	if (mtr_mleg_charge_at(l, t, &lc)) {
 		log_warn(NULL, "call=%s leg=%s: cannot rate (%m)",
 			 l->bill->call_id, l->id, ERANGE);
 		return 0;
@@ -34,19 +34,19 @@ static uint64_t account(struct mleg *l, uint64_t t)
 }
 
 
-void mleg_fire(struct mtr_node *n, uint64_t now)
+void mtr_mleg_fire(struct mtr_node *n, uint64_t now)
 {
 	struct mleg *l = MTR_OWNER(n, struct mleg, node);
 	uint64_t next = account(l, now);
 
 	if (next)
 		(void)mtr_schedule(&l->node, next);
-	publish_dirty(l->bill);
-	persist_payer(l->payer);
+	mtr_publish_dirty(l->bill);
+	mtr_persist_payer(l->payer);
 }
 
 
-void mleg_answer(struct mleg *l, uint64_t answered_ms)
+void mtr_mleg_answer(struct mleg *l, uint64_t answered_ms)
 {
 	uint64_t now = call_now_ms(), next;
 
@@ -57,15 +57,15 @@ void mleg_answer(struct mleg *l, uint64_t answered_ms)
 	if (next)
 		(void)mtr_schedule(&l->node, next);
 	if (l->rated) {
-		persist_open_cdr(l);
-		persist_payer(l->payer);
-		payer_plan(l->payer, now);
+		mtr_persist_open_cdr(l);
+		mtr_persist_payer(l->payer);
+		mtr_payer_plan(l->payer, now);
 	}
-	publish_dirty(l->bill);
+	mtr_publish_dirty(l->bill);
 }
 
 
-void mleg_end(struct mleg *l, uint64_t ended_ms, const char *cause)
+void mtr_mleg_end(struct mleg *l, uint64_t ended_ms, const char *cause)
 {
 	uint64_t now = call_now_ms();
 
@@ -78,8 +78,8 @@ void mleg_end(struct mleg *l, uint64_t ended_ms, const char *cause)
 	mtr_cancel(&l->node);
 	(void)account(l, l->ended_ms);
 	if (l->rated && l->answered_ms) {
-		persist_payer(l->payer);
-		payer_plan(l->payer, now);
+		mtr_persist_payer(l->payer);
+		mtr_payer_plan(l->payer, now);
 	}
-	publish_dirty(l->bill);
+	mtr_publish_now(l->bill);
 }

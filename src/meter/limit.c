@@ -2,7 +2,7 @@
  * @file meter/limit.c  A payer's hold running out: the tenant's policy
  *
  * Each payer has one node in the heap: its next limit decision.  From
- * the legs it pays for, payer_plan() knows when its hold stops covering
+ * the legs it pays for, mtr_payer_plan() knows when its hold stops covering
  * them (limit_ms) and puts the node at the moment the policy must act:
  *
  *   extend  `money.limit_lead_s` before the limit: re-authorize the
@@ -19,7 +19,7 @@
  * not cover begins, so the leg's end stamp, and the charge computed from
  * it, stay within the authorized amount; its cause is credit-exhausted.
  *
- * payer_event() is the one transition function (STYLE.md): every change
+ * mtr_payer_event() is the one transition function (STYLE.md): every change
  * of a payer's state goes through it, an event a state does not take is
  * logged and refused.
  */
@@ -32,7 +32,7 @@ static const char *ev_names[PAYER_EV_MAX] = {
 };
 
 
-const char *payer_ev_name(enum payer_ev ev)
+const char *mtr_payer_ev_name(enum payer_ev ev)
 {
 	return ev < PAYER_EV_MAX ? ev_names[ev] : "?";
 }
@@ -53,7 +53,7 @@ static bool acts_ahead(const struct payer *p)
 
 
 /** Find the payer's limit again and put its node where it must act */
-void payer_plan(struct payer *p, uint64_t now)
+void mtr_payer_plan(struct payer *p, uint64_t now)
 {
 	uint64_t due, lead = meter_lead_ms();
 
@@ -63,7 +63,7 @@ void payer_plan(struct payer *p, uint64_t now)
 		mtr_cancel(&p->node);
 		return;
 	}
-	p->limit_ms = payer_limit_find(p, now);
+	p->limit_ms = mtr_payer_limit_find(p, now);
 	if (p->state == PAYER_EXTENDING) {
 		mtr_cancel(&p->node);
 		return;
@@ -92,26 +92,25 @@ void payer_plan(struct payer *p, uint64_t now)
 }
 
 
-void payer_fire(struct mtr_node *n, uint64_t now)
+void mtr_payer_fire(struct mtr_node *n, uint64_t now)
 {
 	struct payer *p = MTR_OWNER(n, struct payer, node);
 
 	if (!p->limit_ms)
-		payer_plan(p, now);
+		mtr_payer_plan(p, now);
 	else if (now >= cut_time(p))
-		(void)payer_event(p, PAYER_EV_LIMIT);
+		(void)mtr_payer_event(p, PAYER_EV_LIMIT);
 	else if (acts_ahead(p))
-		(void)payer_event(p, PAYER_EV_NEAR);
+		(void)mtr_payer_event(p, PAYER_EV_NEAR);
 	else
-		payer_plan(p, now);
+		mtr_payer_plan(p, now);
 }
 
 
 /** End the whole call: its money is used up */
-void bill_cut(struct meter_bill *bill)
+void mtr_bill_cut(struct meter_bill *bill)
 {
 	struct call *call = call_find(bill->call_id);
-
 	uint64_t now;
 
 	log_info(NULL, "call=%s billing limit reached: hanging up",
@@ -124,8 +123,8 @@ void bill_cut(struct meter_bill *bill)
 	now = call_now_ms();
 	for (unsigned i = 0; i < bill->legc; i++) {
 		if (!bill->legv[i].ended_ms)
-			mleg_end(&bill->legv[i], now,
-				 cause_name(CAUSE_CREDIT_EXHAUSTED));
+			mtr_mleg_end(&bill->legv[i], now,
+				     cause_name(CAUSE_CREDIT_EXHAUSTED));
 	}
 }
 
@@ -133,9 +132,9 @@ void bill_cut(struct meter_bill *bill)
 /* re-authorize, or, if that cannot even start, go final */
 static enum payer_state extend_or_final(struct payer *p)
 {
-	if (!extend_start(p))
+	if (!mtr_extend_start(p))
 		return PAYER_EXTENDING;
-	publish_limit(p, "refused");
+	mtr_publish_limit(p, "refused");
 	return PAYER_FINAL;
 }
 
@@ -154,7 +153,7 @@ static enum payer_state transition(struct payer *p, enum payer_ev ev,
 			if (policy == MONEY_LIMIT_EXTEND)
 				return extend_or_final(p);
 			if (policy == MONEY_LIMIT_ASK)
-				return ask_start(p) ? PAYER_FINAL
+				return mtr_ask_start(p) ? PAYER_FINAL
 						    : PAYER_ASKING;
 			return PAYER_OPEN;
 		case PAYER_EV_LIMIT:
@@ -170,10 +169,10 @@ static enum payer_state transition(struct payer *p, enum payer_ev ev,
 	case PAYER_EXTENDING:
 		switch (ev) {
 		case PAYER_EV_EXTENDED:
-			publish_limit(p, "extended");
+			mtr_publish_limit(p, "extended");
 			return PAYER_OPEN;
 		case PAYER_EV_REFUSED:
-			publish_limit(p, "refused");
+			mtr_publish_limit(p, "refused");
 			return PAYER_FINAL;
 		case PAYER_EV_END:      return PAYER_SETTLING;
 		default:                break;
@@ -183,14 +182,14 @@ static enum payer_state transition(struct payer *p, enum payer_ev ev,
 	case PAYER_ASKING:
 		switch (ev) {
 		case PAYER_EV_CONFIRM:
-			ask_stop(p->bill);
+			mtr_ask_stop(p->bill);
 			return extend_or_final(p);
 		case PAYER_EV_LIMIT:
-			ask_stop(p->bill);
+			mtr_ask_stop(p->bill);
 			*cut = true;
 			return PAYER_FINAL;
 		case PAYER_EV_END:
-			ask_stop(p->bill);
+			mtr_ask_stop(p->bill);
 			return PAYER_SETTLING;
 		default:                break;
 		}
@@ -231,7 +230,7 @@ static enum payer_state transition(struct payer *p, enum payer_ev ev,
 }
 
 
-int payer_event(struct payer *p, enum payer_ev ev)
+int mtr_payer_event(struct payer *p, enum payer_ev ev)
 {
 	struct meter_bill *bill;
 	enum payer_state old, next;
@@ -244,22 +243,22 @@ int payer_event(struct payer *p, enum payer_ev ev)
 	next = transition(p, ev, &cut);
 	if (next == PAYER_STATE_MAX) {
 		log_warn(NULL, "call=%s hold=%s: event %s in state %s refused",
-			 bill->call_id, p->hold_id, payer_ev_name(ev),
-			 payer_state_name(old));
+			 bill->call_id, p->hold_id, mtr_payer_ev_name(ev),
+			 mtr_payer_state_name(old));
 		mem_deref(bill);
 		return EPROTO;
 	}
 	p->state = next;
 	if (next != old)
 		log_info(NULL, "call=%s hold=%s: %s -> %s (%s)", bill->call_id,
-			 p->hold_id, payer_state_name(old),
-			 payer_state_name(next), payer_ev_name(ev));
+			 p->hold_id, mtr_payer_state_name(old),
+			 mtr_payer_state_name(next), mtr_payer_ev_name(ev));
 	if (cut) {
-		publish_limit(p, "cut");
-		bill_cut(bill);
+		mtr_publish_limit(p, "cut");
+		mtr_bill_cut(bill);
 	}
-	payer_plan(p, call_now_ms());
-	publish_dirty(bill);
+	mtr_payer_plan(p, call_now_ms());
+	mtr_publish_dirty(bill);
 	mem_deref(bill);
 	return 0;
 }
@@ -268,13 +267,14 @@ int payer_event(struct payer *p, enum payer_ev ev)
 /** POST /v1/calls/{id}/billing/confirm: the user agrees to go on */
 int meter_confirm(const char *call_id)
 {
-	struct meter_bill *bill = bill_find(call_id);
+	struct meter_bill *bill = mtr_bill_find(call_id);
 
 	if (!bill)
 		return ENOENT;
 	for (unsigned i = 0; i < bill->payerc; i++) {
 		if (bill->payerv[i].state == PAYER_ASKING)
-			return payer_event(&bill->payerv[i], PAYER_EV_CONFIRM);
+			return mtr_payer_event(&bill->payerv[i],
+					       PAYER_EV_CONFIRM);
 	}
 	return EALREADY;
 }

@@ -50,7 +50,7 @@ int meter_bill_start(struct meter_bill *bill)
 	if (!bill)
 		return EINVAL;
 	bill->state = BILL_LIVE;
-	err = bill_register(bill);
+	err = mtr_bill_register(bill);
 	mem_deref(bill);
 	return err;
 }
@@ -60,7 +60,7 @@ int meter_bill_start(struct meter_bill *bill)
 int meter_leg_add(const char *call_id, const struct leg *leg,
 		  enum meter_role role)
 {
-	struct meter_bill *bill = bill_find(call_id);
+	struct meter_bill *bill = mtr_bill_find(call_id);
 	struct leg_info li;
 	struct mleg *l;
 
@@ -69,16 +69,16 @@ int meter_leg_add(const char *call_id, const struct leg *leg,
 	if (!leg)
 		return EINVAL;
 	leg_info(leg, &li);
-	l = bill_leg_bind(bill, li.id, role, li.peer, li.ts_created);
+	l = mtr_bill_leg_bind(bill, li.id, role, li.peer, li.ts_created);
 	if (!l) {
 		log_warn(NULL, "call=%s leg=%s not billed (no room or no "
 			 "such role)", call_id, li.id);
 		return ENOSPC;
 	}
 	if (li.ts_answered)
-		mleg_answer(l, li.ts_answered);
+		mtr_mleg_answer(l, li.ts_answered);
 	if (li.ts_ended)
-		mleg_end(l, li.ts_ended, cause_name(li.cause));
+		mtr_mleg_end(l, li.ts_ended, cause_name(li.cause));
 	return 0;
 }
 
@@ -86,27 +86,27 @@ int meter_leg_add(const char *call_id, const struct leg *leg,
 /** The call ended without the call model saying so (it had no leg) */
 int meter_call_ended(const char *call_id)
 {
-	struct meter_bill *bill = bill_find(call_id);
+	struct meter_bill *bill = mtr_bill_find(call_id);
 
 	if (!bill)
 		return ENOENT;
-	settle_bill(bill);
+	mtr_settle_bill(bill);
 	return 0;
 }
 
 
 static void leg_changed(struct meter_bill *bill, const struct call_event *ev)
 {
-	struct mleg *l = bill_leg_find(bill, ev->leg_id);
+	struct mleg *l = mtr_bill_leg_find(bill, ev->leg_id);
 	struct leg_info li;
 
 	if (!l || !ev->leg)
 		return;
 	leg_info(ev->leg, &li);
 	if (ev->new_state == LEG_ANSWERED && ev->old_state < LEG_ANSWERED)
-		mleg_answer(l, li.ts_answered);
+		mtr_mleg_answer(l, li.ts_answered);
 	else if (ev->new_state == LEG_ENDED)
-		mleg_end(l, li.ts_ended, cause_name(li.cause));
+		mtr_mleg_end(l, li.ts_ended, cause_name(li.cause));
 }
 
 
@@ -117,7 +117,7 @@ static void event_handler(const struct call_event *ev, void *arg)
 
 	if (!ev->call_id || ev->type == CALL_EV_APP)
 		return;
-	bill = bill_find(ev->call_id);
+	bill = mtr_bill_find(ev->call_id);
 	if (!bill)
 		return;
 
@@ -128,15 +128,15 @@ static void event_handler(const struct call_event *ev, void *arg)
 		break;
 
 	case CALL_EV_DTMF:
-		ask_dtmf(bill, ev->leg_id, ev->digit);
+		mtr_ask_dtmf(bill, ev->leg_id, ev->digit);
 		break;
 
 	case CALL_EV_PLAY_DONE:
-		ask_play_done(bill, ev->leg_id);
+		mtr_ask_play_done(bill, ev->leg_id);
 		break;
 
 	case CALL_EV_CALL_END:
-		settle_bill(bill);
+		mtr_settle_bill(bill);
 		break;
 
 	default:
@@ -167,11 +167,11 @@ int meter_init(const struct cb_config *cfg, struct store *st)
 
 	err = mtr_heap_init();
 	if (!err)
-		err = bill_registry_init();
+		err = mtr_bill_registry_init();
 	if (!err)
-		err = publish_init(cfg->money_cost_event_ms);
+		err = mtr_publish_init(cfg->money_cost_event_ms);
 	if (!err)
-		err = persist_init(st, cfg->money_persist_ms);
+		err = mtr_persist_init(st, cfg->money_persist_ms);
 	if (!err)
 		err = call_subscribe(event_handler, NULL);
 	if (err) {
@@ -185,13 +185,13 @@ int meter_init(const struct cb_config *cfg, struct store *st)
 
 void meter_close(void)
 {
-	(void)settle_all_now();
+	(void)mtr_settle_all_now();
 	if (mtr.subscribed)
 		call_unsubscribe(event_handler, NULL);
 	mtr.subscribed = false;
-	persist_close();
-	publish_close();
-	bill_registry_close();
+	mtr_persist_close();
+	mtr_publish_close();
+	mtr_bill_registry_close();
 	mtr_heap_close();
 	mtr.st = NULL;
 	mtr.cfg = NULL;

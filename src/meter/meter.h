@@ -34,6 +34,8 @@ enum {
 	METER_GUARD_MS = 250,          /**< a cut comes this long before the
 					    increment that would not be
 					    covered starts                 */
+	METER_TICK_MS = 20,            /**< the heap's timer granularity:
+					    a node fires at most this late */
 	METER_HORIZON_MS = 86400000,   /**< a limit is looked for this far
 					    ahead; beyond, looked again    */
 };
@@ -46,7 +48,7 @@ typedef void (mtr_fire_h)(struct mtr_node *node, uint64_t now_ms);
 /** A deadline in the heap, embedded in its owner */
 struct mtr_node {
 	uint64_t due;                  /**< wall clock, ms                  */
-	uint32_t pos;                  /**< 1-based heap slot; 0: not in    */
+	uint32_t pos;                  /**< heap slot + 1; 0: not in heap   */
 	mtr_fire_h *fire;
 };
 
@@ -56,6 +58,7 @@ void mtr_node_init(struct mtr_node *n, mtr_fire_h *fire);
 int  mtr_schedule(struct mtr_node *n, uint64_t due);
 void mtr_cancel(struct mtr_node *n);
 uint32_t mtr_count(void);
+uint64_t mtr_fired(void);
 void mtr_run(uint64_t now_ms);
 
 /** The struct a node is embedded in */
@@ -90,7 +93,7 @@ enum payer_ev {
 struct meter_bill;
 
 struct payer {
-	struct meter_bill *bill;             /* borrowed: the bill owns us        */
+	struct meter_bill *bill;       /* borrowed: the bill owns us        */
 	struct mtr_node node;          /* the next limit decision           */
 	struct le dle;                 /* in persist.c's list while dirty   */
 	unsigned idx;
@@ -108,7 +111,7 @@ struct payer {
 };
 
 struct mleg {
-	struct meter_bill *bill;             /* borrowed: the bill owns us        */
+	struct meter_bill *bill;       /* borrowed: the bill owns us        */
 	struct mtr_node node;          /* its next increment                */
 	struct le cle;                 /* in persist.c's open-CDR list      */
 	struct payer *payer;           /* borrowed, in bill->payerv         */
@@ -161,94 +164,98 @@ struct meter_bill {
 	bool prompt_playing;
 };
 
-int  bill_alloc(struct meter_bill **billp, const char *call_id,
-		const char *tenant_id, const struct store_money_tenant *mt,
-		enum money_limit policy);
-struct payer *bill_payer_add(struct meter_bill *bill, enum meter_payer kind,
-			     const char *account_id, const char *hold_id,
-			     int64_t amount);
-int  bill_register(struct meter_bill *bill);
-void bill_unregister(struct meter_bill *bill);
-struct meter_bill *bill_find(const char *call_id);
-struct mleg *bill_leg_find(struct meter_bill *bill, const char *leg_id);
-struct mleg *bill_leg_bind(struct meter_bill *bill, const char *leg_id,
-			   enum meter_role role, const char *peer,
-			   uint64_t created_ms);
-int  bill_apply(bool (*h)(struct meter_bill *bill, void *arg), void *arg);
-uint32_t bill_count(void);
-int  bill_registry_init(void);
-void bill_registry_close(void);
-const char *payer_state_name(enum payer_state st);
+int  mtr_bill_alloc(struct meter_bill **billp, const char *call_id,
+		    const char *tenant_id, const struct store_money_tenant *mt,
+		    enum money_limit policy);
+struct payer *mtr_bill_payer_add(struct meter_bill *bill,
+				 enum meter_payer kind,
+				 const char *account_id, const char *hold_id,
+				 int64_t amount);
+int  mtr_bill_register(struct meter_bill *bill);
+void mtr_bill_unregister(struct meter_bill *bill);
+struct meter_bill *mtr_bill_find(const char *call_id);
+struct mleg *mtr_bill_leg_find(struct meter_bill *bill, const char *leg_id);
+struct mleg *mtr_bill_leg_bind(struct meter_bill *bill, const char *leg_id,
+			       enum meter_role role, const char *peer,
+			       uint64_t created_ms);
+int  mtr_bill_apply(bool (*h)(struct meter_bill *bill, void *arg), void *arg);
+uint32_t mtr_bill_count(void);
+int  mtr_bill_registry_init(void);
+void mtr_bill_registry_close(void);
+const char *mtr_payer_state_name(enum payer_state st);
 
 /* ---- cost.c: what a leg, a payer, a bill costs at a given time ------- */
 
-int  mleg_charge_at(const struct mleg *l, uint64_t t,
-		    struct money_leg_charge *lc);
-int  payer_summary_at(const struct payer *p, uint64_t t,
-		      struct money_summary *s);
-int  bill_cost_at(const struct meter_bill *bill, uint64_t t, int64_t *costp,
-		  int64_t *totalp);
-uint64_t payer_limit_find(const struct payer *p, uint64_t now);
+int  mtr_mleg_charge_at(const struct mleg *l, uint64_t t,
+			struct money_leg_charge *lc);
+int  mtr_payer_summary_at(const struct payer *p, uint64_t t,
+			  struct money_summary *s);
+int  mtr_bill_cost_at(const struct meter_bill *bill, uint64_t t,
+		      int64_t *costp, int64_t *totalp,
+		      struct money_leg_charge *lcv);
+uint64_t mtr_payer_limit_find(const struct payer *p, uint64_t now);
 
 /* ---- leg.c: metering a leg by its increments ------------------------- */
 
-void mleg_fire(struct mtr_node *n, uint64_t now);
-void mleg_answer(struct mleg *l, uint64_t answered_ms);
-void mleg_end(struct mleg *l, uint64_t ended_ms, const char *cause);
+void mtr_mleg_fire(struct mtr_node *n, uint64_t now);
+void mtr_mleg_answer(struct mleg *l, uint64_t answered_ms);
+void mtr_mleg_end(struct mleg *l, uint64_t ended_ms, const char *cause);
 
 /* ---- limit.c: the payer's state machine ------------------------------ */
 
-void payer_fire(struct mtr_node *n, uint64_t now);
-int  payer_event(struct payer *p, enum payer_ev ev);
-void payer_plan(struct payer *p, uint64_t now);
-void bill_cut(struct meter_bill *bill);
-const char *payer_ev_name(enum payer_ev ev);
+void mtr_payer_fire(struct mtr_node *n, uint64_t now);
+int  mtr_payer_event(struct payer *p, enum payer_ev ev);
+void mtr_payer_plan(struct payer *p, uint64_t now);
+void mtr_bill_cut(struct meter_bill *bill);
+const char *mtr_payer_ev_name(enum payer_ev ev);
 
 /* ---- ask.c: the question to the user --------------------------------- */
 
-int  ask_start(struct payer *p);
-void ask_stop(struct meter_bill *bill);
-void ask_dtmf(struct meter_bill *bill, const char *leg_id, char digit);
-void ask_play_done(struct meter_bill *bill, const char *leg_id);
+int  mtr_ask_start(struct payer *p);
+void mtr_ask_stop(struct meter_bill *bill);
+void mtr_ask_dtmf(struct meter_bill *bill, const char *leg_id, char digit);
+void mtr_ask_play_done(struct meter_bill *bill, const char *leg_id);
 
 /* ---- publish.c: call.cost and billing.limit events ------------------- */
 
-void publish_dirty(struct meter_bill *bill);
-void publish_forget(struct meter_bill *bill);
-void publish_limit(struct payer *p, const char *what);
-uint64_t publish_count(void);
-int  publish_init(uint32_t interval_ms);
-void publish_close(void);
+void mtr_publish_dirty(struct meter_bill *bill);
+void mtr_publish_now(struct meter_bill *bill);
+void mtr_publish_forget(struct meter_bill *bill);
+void mtr_publish_limit(struct payer *p, const char *what);
+uint64_t mtr_publish_count(void);
+int  mtr_publish_init(uint32_t interval_ms);
+void mtr_publish_close(void);
 
 /* ---- render.c: the billing JSON of GET /v1/calls/{id} and events ------ */
 
-int  render_bill(struct re_printf *pf, const struct meter_bill *bill);
+int  mtr_render_bill(struct re_printf *pf, const struct meter_bill *bill);
+int  mtr_render_cost(struct re_printf *pf, const struct meter_bill *bill);
 
 /* ---- persist.c: running costs and open CDRs to the store ------------- */
 
-void persist_payer(struct payer *p);
-void persist_open_cdr(struct mleg *l);
-void persist_forget(struct meter_bill *bill);
-void persist_stats(uint64_t *batchesp, uint64_t *pointsp);
-int  persist_init(struct store *st, uint32_t interval_ms);
-void persist_close(void);
+void mtr_persist_payer(struct payer *p);
+void mtr_persist_open_cdr(struct mleg *l);
+void mtr_persist_forget(struct meter_bill *bill);
+void mtr_persist_stats(uint64_t *batchesp, uint64_t *pointsp);
+int  mtr_persist_init(struct store *st, uint32_t interval_ms);
+void mtr_persist_close(void);
 
 /* ---- summary.c: CDR and charge rows of a bill ----------------------- */
 
-int  summary_rows(const struct meter_bill *bill, uint64_t now,
-		  enum store_cdr_state state, struct store_cdr **cdrvp,
-		  size_t *cdrcp, struct store_charge **chvp, size_t *chcp);
-void summary_cdr(const struct mleg *l, uint64_t now,
-		 enum store_cdr_state state, struct store_cdr *c);
+int  mtr_summary_rows(const struct meter_bill *bill, uint64_t now,
+		      enum store_cdr_state state, struct store_cdr **cdrvp,
+		      size_t *cdrcp, struct store_charge **chvp, size_t *chcp);
+void mtr_summary_cdr(const struct mleg *l, uint64_t now,
+		     enum store_cdr_state state, struct store_cdr *c);
 
 /* ---- settle.c: the end of a billed call ----------------------------- */
 
-void settle_bill(struct meter_bill *bill);
-int  settle_all_now(void);
+void mtr_settle_bill(struct meter_bill *bill);
+int  mtr_settle_all_now(void);
 
 /* ---- extend.c: re-authorization on a worker ------------------------- */
 
-int  extend_start(struct payer *p);
+int  mtr_extend_start(struct payer *p);
 
 /* ---- meter.c: configuration and the store ---------------------------- */
 

@@ -30,6 +30,7 @@ static struct {
 	struct store *st;              /* borrowed */
 	struct list payers;            /* struct payer, borrowed (dle) */
 	struct list legs;              /* struct mleg, borrowed (cle) */
+	uint32_t np, nl;               /* entries of payers and legs */
 	struct tmr tmr;
 	uint32_t interval_ms;
 	bool busy;                     /* a batch is on a worker */
@@ -83,7 +84,7 @@ static void batch_done(int err, void *arg)
 
 static int batch_fill(struct batch *b)
 {
-	uint32_t np = list_count(&ps.payers), nc = list_count(&ps.legs);
+	uint32_t np = ps.np, nc = ps.nl;
 	struct le *le;
 
 	b->pv = np ? mem_zalloc(np * sizeof(*b->pv), NULL) : NULL;
@@ -96,7 +97,9 @@ static int batch_fill(struct batch *b)
 		struct money_summary s;
 
 		list_unlink(le);
-		if (payer_summary_at(p, b->now, &s) || s.net == p->persisted)
+		--ps.np;
+		if (mtr_payer_summary_at(p, b->now, &s) ||
+		    s.net == p->persisted)
 			continue;
 		str_ncpy(b->pv[b->pc].hold_id, p->hold_id,
 			 sizeof(b->pv[b->pc].hold_id));
@@ -107,7 +110,8 @@ static int batch_fill(struct batch *b)
 		struct mleg *l = le->data;
 
 		list_unlink(le);
-		summary_cdr(l, b->now, STORE_CDR_OPEN, &b->cv[b->cc++]);
+		--ps.nl;
+		mtr_summary_cdr(l, b->now, STORE_CDR_OPEN, &b->cv[b->cc++]);
 	}
 	return 0;
 }
@@ -144,46 +148,57 @@ static void flush_handler(void *arg)
 
 
 /** p's running cost moved: it is in the next batch */
-void persist_payer(struct payer *p)
+void mtr_persist_payer(struct payer *p)
 {
 	if (!p || !ps.st || list_contains(&ps.payers, &p->dle))
 		return;
 	list_append(&ps.payers, &p->dle, p);
+	++ps.np;
 	arm();
 }
 
 
 /** l answered: its open CDR is in the next batch */
-void persist_open_cdr(struct mleg *l)
+void mtr_persist_open_cdr(struct mleg *l)
 {
 	if (!l || !ps.st || list_contains(&ps.legs, &l->cle))
 		return;
 	list_append(&ps.legs, &l->cle, l);
+	++ps.nl;
 	arm();
 }
 
 
-void persist_forget(struct meter_bill *bill)
+void mtr_persist_forget(struct meter_bill *bill)
 {
-	for (unsigned i = 0; i < bill->payerc; i++)
-		list_unlink(&bill->payerv[i].dle);
-	for (unsigned i = 0; i < bill->legc; i++)
-		list_unlink(&bill->legv[i].cle);
+	for (unsigned i = 0; i < bill->payerc; i++) {
+		if (list_contains(&ps.payers, &bill->payerv[i].dle)) {
+			list_unlink(&bill->payerv[i].dle);
+			--ps.np;
+		}
+	}
+	for (unsigned i = 0; i < bill->legc; i++) {
+		if (list_contains(&ps.legs, &bill->legv[i].cle)) {
+			list_unlink(&bill->legv[i].cle);
+			--ps.nl;
+		}
+	}
 }
 
 
-void persist_stats(uint64_t *batchesp, uint64_t *pointsp)
+void mtr_persist_stats(uint64_t *batchesp, uint64_t *pointsp)
 {
 	*batchesp = ps.batches;
 	*pointsp = ps.points;
 }
 
 
-int persist_init(struct store *st, uint32_t interval_ms)
+int mtr_persist_init(struct store *st, uint32_t interval_ms)
 {
 	ps.st = st;
 	ps.interval_ms = interval_ms;
 	ps.busy = false;
+	ps.np = ps.nl = 0;
 	tmr_init(&ps.tmr);
 	list_init(&ps.payers);
 	list_init(&ps.legs);
@@ -191,10 +206,11 @@ int persist_init(struct store *st, uint32_t interval_ms)
 }
 
 
-void persist_close(void)
+void mtr_persist_close(void)
 {
 	tmr_cancel(&ps.tmr);
 	list_clear(&ps.payers);
 	list_clear(&ps.legs);
+	ps.np = ps.nl = 0;
 	ps.st = NULL;
 }

@@ -1,8 +1,9 @@
 /**
  * @file meter/publish.c  The meter's events: call.cost and billing.limit
  *
- * `call.cost` carries a billed call's running cost (the same `billing`
- * object as GET /v1/calls/{id}), at a bounded rate: a call whose cost
+ * `call.cost` carries a billed call's running cost (currency, cost,
+ * total, and each leg's billed seconds and cost: the compact form of
+ * GET /v1/calls/{id}'s `billing`), at a bounded rate: a call whose cost
  * moved (an increment, an answer, an end, a state change) is put on one
  * list, and one timer every `money.cost_event_ms` publishes each call of
  * the list once.  So a call on 1-second increments yields at most one
@@ -24,6 +25,23 @@ static struct {
 } pub;
 
 
+/* one call.cost event for bill, rendered into mb */
+static void publish_one(struct meter_bill *bill, struct mbuf *mb)
+{
+	struct call *call;
+
+	mbuf_rewind(mb);
+	if (mbuf_printf(mb, "%H", mtr_render_cost, bill) ||
+	    mbuf_write_u8(mb, 0))
+		return;
+	call = call_find(bill->call_id);
+	if (call)
+		(void)call_app_publish(call, NULL, "call.cost",
+				       (const char *)mb->buf);
+	++pub.published;
+}
+
+
 static void flush_handler(void *arg)
 {
 	struct list batch = LIST_INIT;
@@ -37,30 +55,36 @@ static void flush_handler(void *arg)
 		list_append(&batch, le, le->data);
 	}
 	while ((le = batch.head)) {
-		struct meter_bill *bill = le->data;
-		struct call *call;
-
 		list_unlink(le);
-		if (!mb)
-			continue;
-		mbuf_rewind(mb);
-		if (mbuf_printf(mb, "\"billing\":%H", render_bill, bill) ||
-		    mbuf_write_u8(mb, 0))
-			continue;
-		call = call_find(bill->call_id);
-		if (call)
-			(void)call_app_publish(call, NULL, "call.cost",
-					       (const char *)mb->buf);
-		++pub.published;
+		if (mb)
+			publish_one(le->data, mb);
 	}
 	mem_deref(mb);
 }
 
 
-/** bill's cost moved: it is in the next call.cost round */
-void publish_dirty(struct meter_bill *bill)
+/** bill's cost is final for a leg: out at once, not at the next round */
+void mtr_publish_now(struct meter_bill *bill)
 {
-	if (!bill || !pub.interval_ms || list_contains(&pub.dirty, &bill->dle))
+	struct mbuf *mb;
+
+	if (!bill || !pub.interval_ms)
+		return;
+	list_unlink(&bill->dle);
+	mb = mbuf_alloc(1024);
+	if (mb)
+		publish_one(bill, mb);
+	mem_deref(mb);
+}
+
+
+/** bill's cost moved: it is in the next call.cost round */
+void mtr_publish_dirty(struct meter_bill *bill)
+{
+	/* a settling call has published its last cost (its legs' ends):
+	 * nothing may follow call.ended */
+	if (!bill || !pub.interval_ms || bill->state == BILL_SETTLING ||
+	    list_contains(&pub.dirty, &bill->dle))
 		return;
 	list_append(&pub.dirty, &bill->dle, bill);
 	if (!tmr_isrunning(&pub.tmr))
@@ -68,14 +92,14 @@ void publish_dirty(struct meter_bill *bill)
 }
 
 
-void publish_forget(struct meter_bill *bill)
+void mtr_publish_forget(struct meter_bill *bill)
 {
 	list_unlink(&bill->dle);
 }
 
 
 /** billing.limit: what the payer's hold is doing, at once */
-void publish_limit(struct payer *p, const char *what)
+void mtr_publish_limit(struct payer *p, const char *what)
 {
 	struct meter_bill *bill = p->bill;
 	struct call *call = call_find(bill->call_id);
@@ -101,7 +125,7 @@ void publish_limit(struct payer *p, const char *what)
 }
 
 
-int publish_init(uint32_t interval_ms)
+int mtr_publish_init(uint32_t interval_ms)
 {
 	pub.interval_ms = interval_ms;
 	tmr_init(&pub.tmr);
@@ -110,14 +134,14 @@ int publish_init(uint32_t interval_ms)
 }
 
 
-void publish_close(void)
+void mtr_publish_close(void)
 {
 	tmr_cancel(&pub.tmr);
 	list_clear(&pub.dirty);
 }
 
 
-uint64_t publish_count(void)
+uint64_t mtr_publish_count(void)
 {
 	return pub.published;
 }

@@ -56,7 +56,15 @@ static int print_amount(struct re_printf *pf, const struct amt *a)
 /* a JSON string: quotes, backslashes and control characters escaped */
 static int print_str(struct re_printf *pf, const char *s)
 {
-	int err = re_hprintf(pf, "\"");
+	int err;
+	const unsigned char *c = (const unsigned char *)s;
+
+	while (*c && *c >= 0x20 && *c != '"' && *c != '\\')
+		++c;
+	if (!*c)        /* the common case: a number or a plain URI */
+		return re_hprintf(pf, "\"%s\"", s);
+
+	err = re_hprintf(pf, "\"");
 
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		if (*p == '"' || *p == '\\')
@@ -92,7 +100,7 @@ static int render_leg(struct re_printf *pf, const struct leg_at *la)
 	struct amt per_min = {l->rate.per_min, bill->digits};
 	int err;
 
-	if (!mleg_charge_at(l, now, &lc))
+	if (!mtr_mleg_charge_at(l, now, &lc))
 		cost.v = lc.cost;
 	err = re_hprintf(pf, "{\"leg_id\":\"%s\",\"role\":\"%s\","
 			 "\"peer\":%H,\"payer\":\"%s\",\"account\":\"%s\","
@@ -109,7 +117,8 @@ static int render_leg(struct re_printf *pf, const struct leg_at *la)
 			  "\"billed_s\":%llu,\"cost\":%H}",
 			  (unsigned long long)l->answered_ms,
 			  (unsigned long long)l->ended_ms,
-			  (unsigned long long)lc.billed_s, print_amount, &cost);
+			  (unsigned long long)lc.billed_s, print_amount,
+			  &cost);
 	return err;
 }
 
@@ -123,7 +132,7 @@ static int render_payer(struct re_printf *pf, const struct payer_at *pa)
 	struct amt auth = {p->authorized, bill->digits};
 	struct amt cost = {0, bill->digits}, total = {0, bill->digits};
 
-	if (!payer_summary_at(p, now, &s)) {
+	if (!mtr_payer_summary_at(p, now, &s)) {
 		cost.v = s.subtotal;
 		total.v = s.total;
 	}
@@ -132,7 +141,7 @@ static int render_payer(struct re_printf *pf, const struct payer_at *pa)
 			  "\"authorized\":%H,\"cost\":%H,\"total\":%H,"
 			  "\"limit_ms\":%llu}",
 			  meter_payer_name(p->kind), p->account_id,
-			  p->hold_id, payer_state_name(p->state),
+			  p->hold_id, mtr_payer_state_name(p->state),
 			  print_amount, &auth, print_amount, &cost,
 			  print_amount, &total,
 			  (unsigned long long)p->limit_ms);
@@ -140,13 +149,13 @@ static int render_payer(struct re_printf *pf, const struct payer_at *pa)
 
 
 /** The bill as JSON at this instant (a %H handler) */
-int render_bill(struct re_printf *pf, const struct meter_bill *bill)
+int mtr_render_bill(struct re_printf *pf, const struct meter_bill *bill)
 {
 	uint64_t now = call_now_ms();
 	struct amt cost = {0, bill->digits}, total = {0, bill->digits};
 	int err;
 
-	(void)bill_cost_at(bill, now, &cost.v, &total.v);
+	(void)mtr_bill_cost_at(bill, now, &cost.v, &total.v, NULL);
 	err = re_hprintf(pf, "{\"state\":\"%s\",\"currency\":\"%s\","
 			 "\"limit\":\"%s\",\"cost\":%H,\"total\":%H,"
 			 "\"legs\":[", bill_state_name(bill->state),
@@ -169,12 +178,43 @@ int render_bill(struct re_printf *pf, const struct meter_bill *bill)
 }
 
 
+/**
+ * The members of a call.cost event (a %H handler): the running cost and
+ * total, and each leg's billed seconds and cost; the compact form of
+ * the billing object, rendered for every call whose cost moved, every
+ * money.cost_event_ms.
+ */
+int mtr_render_cost(struct re_printf *pf, const struct meter_bill *bill)
+{
+	struct money_leg_charge lcv[METER_LEGS_MAX];
+	struct amt cost = {0, bill->digits}, total = {0, bill->digits};
+	int err;
+
+	if (mtr_bill_cost_at(bill, call_now_ms(), &cost.v, &total.v, lcv))
+		return re_hprintf(pf, "\"currency\":\"%s\",\"cost\":null",
+				  bill->mt.currency);
+	err = re_hprintf(pf, "\"currency\":\"%s\",\"cost\":%H,"
+			 "\"total\":%H,\"legs\":[", bill->mt.currency,
+			 print_amount, &cost, print_amount, &total);
+	for (unsigned i = 0; i < bill->legc; i++) {
+		struct amt c = {lcv[i].cost, bill->digits};
+
+		err |= re_hprintf(pf, "%s{\"leg_id\":\"%s\",\"billed_s\":%llu,"
+				  "\"cost\":%H}", i ? "," : "",
+				  bill->legv[i].id,
+				  (unsigned long long)lcv[i].billed_s,
+				  print_amount, &c);
+	}
+	return err | re_hprintf(pf, "]");
+}
+
+
 /** GET /v1/calls/{id}: the call's billing object (a %H handler) */
 int meter_json(struct re_printf *pf, const struct call *call)
 {
-	const struct meter_bill *bill = bill_find(call_id(call));
+	const struct meter_bill *bill = mtr_bill_find(call_id(call));
 
 	if (!bill)
 		return re_hprintf(pf, "null");
-	return render_bill(pf, bill);
+	return mtr_render_bill(pf, bill);
 }

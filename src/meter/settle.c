@@ -129,9 +129,9 @@ static void settle_finish(struct settle_job *j, int err)
 			p->captured = true;
 		}
 		if (p->state == PAYER_SETTLING)
-			(void)payer_event(p, PAYER_EV_SETTLED);
+			(void)mtr_payer_event(p, PAYER_EV_SETTLED);
 	}
-	bill_unregister(bill);
+	mtr_bill_unregister(bill);
 }
 
 
@@ -146,7 +146,8 @@ static void settle_done(int err, void *arg)
 }
 
 
-static int job_make(struct settle_job **jp, struct meter_bill *bill, uint64_t now)
+static int job_make(struct settle_job **jp, struct meter_bill *bill,
+		    uint64_t now)
 {
 	struct settle_job *j = mem_zalloc(sizeof(*j), job_destructor);
 	int err;
@@ -156,8 +157,8 @@ static int job_make(struct settle_job **jp, struct meter_bill *bill, uint64_t no
 	j->bill = mem_ref(bill);
 	j->st = meter_store();
 	j->now = now;
-	err = summary_rows(bill, now, STORE_CDR_FINAL, &j->cv, &j->cc, &j->hv,
-			   &j->hc);
+	err = mtr_summary_rows(bill, now, STORE_CDR_FINAL, &j->cv, &j->cc,
+			       &j->hv, &j->hc);
 	if (err) {
 		mem_deref(j);
 		return err;
@@ -168,22 +169,23 @@ static int job_make(struct settle_job **jp, struct meter_bill *bill, uint64_t no
 
 
 /* every leg stops; every payer goes SETTLING */
-static void bill_close(struct meter_bill *bill, uint64_t now, const char *cause)
+static void bill_close(struct meter_bill *bill, uint64_t now,
+		       const char *cause)
 {
 	for (unsigned i = 0; i < bill->legc; i++) {
 		if (!bill->legv[i].ended_ms)
-			mleg_end(&bill->legv[i], now, cause);
+			mtr_mleg_end(&bill->legv[i], now, cause);
 	}
 	bill->state = BILL_SETTLING;
 	for (unsigned i = 0; i < bill->payerc; i++) {
 		if (bill->payerv[i].state < PAYER_SETTLING)
-			(void)payer_event(&bill->payerv[i], PAYER_EV_END);
+			(void)mtr_payer_event(&bill->payerv[i], PAYER_EV_END);
 	}
 }
 
 
 /** The call ended: capture and write its records on a store worker */
-void settle_bill(struct meter_bill *bill)
+void mtr_settle_bill(struct meter_bill *bill)
 {
 	struct settle_job *j = NULL;
 	uint64_t now = call_now_ms();
@@ -192,14 +194,14 @@ void settle_bill(struct meter_bill *bill)
 	if (!bill || bill->state == BILL_SETTLING)
 		return;
 	bill_close(bill, now, NULL);
-	publish_dirty(bill);
+	mtr_publish_forget(bill);
 	err = job_make(&j, bill, now);
 	if (!err)
 		err = store_submit(meter_store(), settle_work, settle_done, j);
 	if (err) {
 		log_err(NULL, "call=%s cannot settle (%m): its holds stay "
 			"open until the next start", bill->call_id, err);
-		bill_unregister(bill);
+		mtr_bill_unregister(bill);
 	}
 	mem_deref(j);
 }
@@ -217,7 +219,7 @@ static bool now_handler(struct meter_bill *bill, void *arg)
 	if (!job_make(&j, bill, now))
 		settle_finish(j, settle_work(j->st, j));
 	else
-		bill_unregister(bill);
+		mtr_bill_unregister(bill);
 	mem_deref(j);
 	mem_deref(bill);
 	return false;
@@ -225,11 +227,11 @@ static bool now_handler(struct meter_bill *bill, void *arg)
 
 
 /** Shutdown: every bill still running is settled, synchronously */
-int settle_all_now(void)
+int mtr_settle_all_now(void)
 {
 	uint64_t now = call_now_ms();
 
 	if (!meter_store())
 		return 0;
-	return bill_apply(now_handler, &now);
+	return mtr_bill_apply(now_handler, &now);
 }

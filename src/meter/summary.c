@@ -14,8 +14,8 @@
 #include "meter.h"
 
 
-void summary_cdr(const struct mleg *l, uint64_t now,
-		 enum store_cdr_state state, struct store_cdr *c)
+void mtr_summary_cdr(const struct mleg *l, uint64_t now,
+		     enum store_cdr_state state, struct store_cdr *c)
 {
 	const struct meter_bill *bill = l->bill;
 	struct money_leg_charge lc;
@@ -40,7 +40,7 @@ void summary_cdr(const struct mleg *l, uint64_t now,
 	end = l->ended_ms ? l->ended_ms : now;
 	if (l->answered_ms && end > l->answered_ms)
 		c->duration_ms = end - l->answered_ms;
-	if (!mleg_charge_at(l, now, &lc)) {
+	if (!mtr_mleg_charge_at(l, now, &lc)) {
 		c->billed_s = lc.billed_s;
 		c->cost = lc.cost;
 	}
@@ -63,7 +63,7 @@ static void summary_charge(const struct payer *p, uint64_t now,
 	str_ncpy(c->payer, meter_payer_name(p->kind), sizeof(c->payer));
 	str_ncpy(c->currency, bill->mt.currency, sizeof(c->currency));
 	c->authorized = p->authorized;
-	if (!payer_summary_at(p, now, &s)) {
+	if (!mtr_payer_summary_at(p, now, &s)) {
 		c->subtotal = s.subtotal;
 		c->min_adjust = s.min_adjust;
 		c->rounding = s.rounding;
@@ -85,9 +85,9 @@ static void summary_charge(const struct payer *p, uint64_t now,
  * The bill's rows at time now (mem arrays, the caller's).  Legs are in
  * the order they were dialed, payers in the order they were authorized.
  */
-int summary_rows(const struct meter_bill *bill, uint64_t now,
-		 enum store_cdr_state state, struct store_cdr **cdrvp,
-		 size_t *cdrcp, struct store_charge **chvp, size_t *chcp)
+int mtr_summary_rows(const struct meter_bill *bill, uint64_t now,
+		     enum store_cdr_state state, struct store_cdr **cdrvp,
+		     size_t *cdrcp, struct store_charge **chvp, size_t *chcp)
 {
 	struct store_cdr *cv = NULL;
 	struct store_charge *hv = NULL;
@@ -105,7 +105,7 @@ int summary_rows(const struct meter_bill *bill, uint64_t now,
 		}
 	}
 	for (unsigned i = 0; i < bill->legc; i++)
-		summary_cdr(&bill->legv[i], now, state, &cv[i]);
+		mtr_summary_cdr(&bill->legv[i], now, state, &cv[i]);
 	for (unsigned i = 0; i < bill->payerc; i++)
 		summary_charge(&bill->payerv[i], now, state, &hv[i]);
 	*cdrvp = cv;
@@ -116,18 +116,20 @@ int summary_rows(const struct meter_bill *bill, uint64_t now,
 }
 
 
-/** The charge rows of a call the meter still holds (ENOENT if not) */
+/**
+ * The charge rows of a call the meter still holds (ENOENT if not): open
+ * rows, also while the capture runs (what it charged is not known yet).
+ */
 int meter_summary(const char *call_id, struct store_cdr **cdrvp,
 		  size_t *cdrcp, struct store_charge **chvp, size_t *chcp)
 {
-	const struct meter_bill *bill = bill_find(call_id);
+	const struct meter_bill *bill = mtr_bill_find(call_id);
 
 	if (!bill)
 		return ENOENT;
 	if (!cdrvp || !cdrcp || !chvp || !chcp)
 		return EINVAL;
-	return summary_rows(bill, call_now_ms(),
-			    bill->state == BILL_SETTLING ? STORE_CDR_FINAL
-							 : STORE_CDR_OPEN,
-			    cdrvp, cdrcp, chvp, chcp);
+	/* final only once captured and written: then the store answers */
+	return mtr_summary_rows(bill, call_now_ms(), STORE_CDR_OPEN, cdrvp,
+				cdrcp, chvp, chcp);
 }

@@ -349,14 +349,14 @@ static int sq_meter_persist(void *db, const struct store_meter_point *v,
 	int prev, err;
 
 	err = sm_begin(db, false, &prev);
-	for (size_t i = 0; i < n && !err; i++) {
+	if (!err)
 		err = sm_prep(db, &s, "UPDATE holds SET metered = ?, "
 			      "updated_ms = ? WHERE id = ? AND state = 0");
-		if (err)
-			break;
+	/* one statement for the batch, stepped and reset per hold */
+	for (size_t i = 0; i < n && !err; i++) {
 		sqlite3_bind_int64(s, 1, v[i].metered);
 		sqlite3_bind_int64(s, 2, (sqlite3_int64)now_ms);
-		bind_text(s, 3, v[i].hold_id);
+		sqlite3_bind_text(s, 3, v[i].hold_id, -1, SQLITE_STATIC);
 		err = sm_run(db, s, "meter persist");
 	}
 	return sm_end(db, err, prev);

@@ -181,6 +181,16 @@ def test_create_call_error_statuses(tmp_path, cb):
     expect(422, "conflicting_fields", "play",
            body={"to": "+15550101", "bridge_to": "+15550100",
                  "play": "hello.wav"})
+    # 402: a billed call its account cannot cover (docs/money.md)
+    rates = os.path.join(cb.tmpdir, "rates.csv")
+    with open(rates, "w") as f:
+        f.write("prefix,name,per_min,connect_fee,min_charge,first_s,"
+                "next_s\n1555,Simnet,0.60,0,0,1,1\n")
+    cb.admin_ok("money", "rates", "import", "default", rates)
+    cb.admin_ok("money", "account", "create", "default", "broke",
+                "customer", "0")
+    expect(402, "insufficient_funds", "billing.account",
+           body={"to": "+15550101", "billing": {"account": "broke"}})
     assert cb.calls() == [], "a refused POST placed a call"
 
     # 409: one Idempotency-Key, two different requests; the first one is

@@ -95,9 +95,12 @@ def test_no_absolute_machine_paths():
 
 def money_sources():
     """Every C file of a money path (docs/money.md: integers only)."""
-    out = [os.path.join(ROOT, "include", "cb_money.h")]
+    out = [os.path.join(ROOT, "include", "cb_money.h"),
+           os.path.join(ROOT, "include", "cb_meter.h")]
     for d, pre in (("src/money", ""), ("src/store", "sqlite_money"),
-                   ("src/store", "store_money"), ("src/api", "money_")):
+                   ("src/store", "store_money"), ("src/api", "money_"),
+                   ("src/meter", ""), ("src/store", "sqlite_cdr"),
+                   ("src/store", "store_cdr"), ("src/api", "charges")):
         for fn in sorted(os.listdir(os.path.join(ROOT, d))):
             if fn.startswith(pre) and fn.endswith((".c", ".h")):
                 out.append(os.path.join(ROOT, d, fn))
