@@ -96,6 +96,7 @@ int  auth_key_create(struct store *st, char key[AUTH_KEY_MAX],
 		     const char *name);
 int  auth_key_verify(struct store *st, const char *key,
 		     struct store_apikey *k);
+void auth_key_cache_forget(const char *key_id);
 
 /* sessions */
 int  auth_login(struct store *st, const char *login, const char *password,

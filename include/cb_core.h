@@ -142,6 +142,7 @@ struct cb_config {
 	uint32_t login_max_failures; /**< failed logins before 429        */
 	uint32_t login_lock_s;    /**< first lock-out, doubles after      */
 	bool cookie_secure;       /**< Secure cookies (behind TLS)        */
+	uint32_t key_cache_s;     /**< verified API keys kept in memory   */
 	char webhook_secret[128]; /**< HMAC key; empty: random per start   */
 	uint32_t webhook_retries; /**< attempts after the first one        */
 	uint32_t webhook_retry_ms;/**< first back-off delay, doubles        */

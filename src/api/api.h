@@ -113,6 +113,38 @@ void api_store_error(struct api_req *req, int err);
 void api_reply_list(struct api_req *req, struct mbuf *mb);
 void api_idem_redact(struct api_req *req, uint16_t scode,
 		     const char *fmt, ...);
+bool api_need_body(struct api_req *req, const char *msg);
+
+/*
+ * An account route's job starts with struct api_job: the caller as the
+ * worker needs it, the path's id, a list built on the worker.
+ */
+struct api_job;
+typedef void (api_job_dtor_h)(struct api_job *j);
+
+struct api_job {
+	struct api_req *req;              /* mem_ref'd */
+	api_job_dtor_h *dtor;             /* wipes the route's own fields */
+	bool admin;                       /* the caller is an admin */
+	char own[CB_ID_LEN + 1];          /* the caller's tenant */
+	char id[CB_ID_LEN + 1];           /* of the path (api_job_path_id) */
+	const char *list;                 /* a list's member: "keys" */
+	store_work_h *items;              /* prints a list's items */
+	struct mbuf *mb;                  /* a list, built on the worker */
+	uint32_t n;                       /* items in it */
+};
+
+void *api_job_alloc(struct api_req *req, size_t size, api_job_dtor_h *dtor);
+bool api_job_path_id(struct api_job *j, const char *missing);
+const char *api_job_scope(const struct api_job *j);
+bool api_job_sees(const struct api_job *j, const char *tenant_id);
+int  api_job_tenant(const struct api_job *j, struct store *st,
+		    struct store_tenant *t, const char *want);
+void api_job_tenant_error(struct api_req *req, int err,
+			  const char *forbidden);
+bool api_job_item(struct api_job *j, const char *fmt, ...);
+void api_job_list(struct api_req *req, const char *member,
+		  store_work_h *items);
 
 /* tenants.c: /v1/tenants (admins) */
 void api_tenants_list(struct api_req *req);
@@ -151,6 +183,8 @@ struct money_job {
 	uint16_t status;                  /* of the reply in mb            */
 	const char *ctype;                /* NULL: JSON, else mb's type    */
 	struct mbuf *mb;                  /* the reply, built on the worker */
+	unsigned items;                   /* of a list, printed so far     */
+	int item_err;                     /* of printing them              */
 	struct {
 		uint16_t status;          /* 0: map the work's errno       */
 		const char *code;         /* a static string               */
@@ -174,6 +208,12 @@ int  api_money_fail(struct money_job *j, uint16_t status, const char *code,
 int  api_money_load(struct money_job *j, struct store *st);
 int  api_money_account(struct money_job *j, struct store *st,
 		       struct store_account *a, const char *id);
+int  api_money_payable(struct money_job *j, struct store *st,
+		       struct store_account *a, const char *id,
+		       const char *field, const char *msg);
+int  api_money_posted(struct money_job *j, int err, bool *replay);
+bool api_money_item(struct money_job *j, const char *fmt, ...);
+int  api_money_list_end(struct money_job *j, int err);
 bool api_money_amount(struct api_req *req, const char *key, int64_t *vp,
 		      bool required, bool zero_ok);
 bool api_money_currency(struct api_req *req, struct money_job *j);

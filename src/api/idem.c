@@ -9,7 +9,8 @@
  * without running the handler; the same key with a different request is
  * 409.  While the first request with a key is still being answered, a
  * concurrent one with the same key is 409 too (kept in memory: `pending`
- * lists the keys from lookup until their reply is stored).  Records older
+ * lists the keys from lookup until their reply is stored); once answered
+ * and until stored, a retry is replayed from that memory.  Records older
  * than api.idem_keep_s are forgotten (the store's prune job deletes them
  * with the same horizon).
  */
@@ -42,16 +43,33 @@ static void idem_destructor(void *arg)
 }
 
 
-static bool is_pending(const struct store_idem *r)
+static const struct api_idem *pending_find(const struct store_idem *r)
 {
 	for (struct le *le = pending.head; le; le = le->next) {
 		const struct api_idem *id = le->data;
 
 		if (!strcmp(id->rec.key, r->key) &&
 		    !strcmp(id->rec.tenant_id, r->tenant_id))
-			return true;
+			return id;
 	}
-	return false;
+	return NULL;
+}
+
+
+/* answer a retry with the first reply, or 409 if the request differs */
+static void replay(struct api_req *req, const struct store_idem *first,
+		   const uint8_t req_hash[STORE_HASH_LEN])
+{
+	if (sodium_memcmp(first->req_hash, req_hash, STORE_HASH_LEN)) {
+		api_error(req, 409, "idempotency_key_reused",
+			  "Idempotency-Key", "this key was used with "
+			  "a different request");
+		return;
+	}
+	log_info(NULL, "idempotent replay key=%s", first->key);
+	req->hdrs = "Idempotent-Replayed: true\r\n";
+	api_reply_json(req, first->status, "%s", first->body);
+	req->hdrs = NULL;
 }
 
 
@@ -89,17 +107,7 @@ static void lookup_done(int err, void *arg)
 	if (err == ECANCELED)
 		return;
 	if (!err) {
-		if (sodium_memcmp(id->found.req_hash, id->rec.req_hash,
-				  STORE_HASH_LEN)) {
-			api_error(req, 409, "idempotency_key_reused",
-				  "Idempotency-Key", "this key was used with "
-				  "a different request");
-			return;
-		}
-		log_info(NULL, "idempotent replay key=%s", id->rec.key);
-		req->hdrs = "Idempotent-Replayed: true\r\n";
-		api_reply_json(req, id->found.status, "%s", id->found.body);
-		req->hdrs = NULL;
+		replay(req, &id->found, id->rec.req_hash);
 		return;
 	}
 	if (err != ENOENT) {
@@ -118,6 +126,7 @@ static void lookup_done(int err, void *arg)
 void api_idem_begin(struct api_req *req)
 {
 	const struct http_hdr *h = http_msg_xhdr(req->msg, "Idempotency-Key");
+	const struct api_idem *first;
 	struct api_idem *id;
 	uint64_t now, keep_ms;
 
@@ -144,7 +153,13 @@ void api_idem_begin(struct api_req *req)
 	(void)pl_strcpy(&h->val, id->rec.key, sizeof(id->rec.key));
 	req_hash(id->rec.req_hash, req->msg);
 
-	if (is_pending(&id->rec)) {
+	first = pending_find(&id->rec);
+	if (first && first->rec.status) {
+		/* answered, its record not yet stored: replay from memory */
+		replay(req, &first->rec, id->rec.req_hash);
+		goto out;
+	}
+	if (first) {
 		api_error(req, 409, "idempotency_in_progress",
 			  "Idempotency-Key", "a request with this key is "
 			  "still being processed");
@@ -191,11 +206,12 @@ void api_idem_record(struct api_req *req, uint16_t scode,
 	if (!id)
 		return;
 	if (scode < 500) {
-		id->rec.status = scode;
-		id->rec.created_ms = (uint64_t)time(NULL) * 1000;
 		id->rec.body = mem_zalloc(len + 1, NULL);
 		if (id->rec.body) {
 			memcpy(id->rec.body, body, len);
+			/* from now on a retry replays it (pending_find()) */
+			id->rec.status = scode;
+			id->rec.created_ms = (uint64_t)time(NULL) * 1000;
 			(void)store_submit(store_default(), put_work, put_done,
 					   id);
 		}

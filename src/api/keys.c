@@ -10,50 +10,25 @@
  * stops working at once and stays listed as revoked; revoking a revoked
  * key answers the same (it is already what was asked).
  */
-#include <string.h>
 #include <time.h>
 #include <sodium.h>
 #include <re.h>
 #include "api.h"
 
-enum { LIST_MAX = 1000 };
-
 struct key_job {
-	struct api_req *req;              /* mem_ref'd */
+	struct api_job a;                 /* first: the caller, the path's id */
 	struct store_apikey k;            /* result */
-	bool admin;                       /* the caller is an admin */
-	char own[CB_ID_LEN + 1];          /* the caller's tenant */
 	char tenant[STORE_NAME_MAX];      /* id or name; "" = own */
 	char name[STORE_NAME_MAX];
 	char key[AUTH_KEY_MAX];           /* the new key, shown once */
-	char id[CB_ID_LEN + 1];           /* delete */
-	struct mbuf *mb;                  /* list, built on the worker */
-	uint32_t n;
 };
 
 
-static void job_destructor(void *arg)
+static void key_wipe(struct api_job *a)
 {
-	struct key_job *j = arg;
+	struct key_job *j = (struct key_job *)a;
 
 	sodium_memzero(j->key, sizeof(j->key));
-	mem_deref(j->mb);
-	mem_deref(j->req);
-}
-
-
-static struct key_job *job_alloc(struct api_req *req)
-{
-	struct key_job *j = mem_zalloc(sizeof(*j), job_destructor);
-
-	if (!j) {
-		api_error(req, 500, "internal", NULL, "out of memory");
-		return NULL;
-	}
-	j->req = mem_ref(req);
-	j->admin = api_is_admin(req);
-	str_ncpy(j->own, req->who.tenant_id, sizeof(j->own));
-	return j;
 }
 
 
@@ -97,67 +72,33 @@ static bool name_ok(const char *s)
 
 static bool list_h(const struct store_apikey *k, void *arg)
 {
-	struct key_job *j = arg;
-
-	(void)mbuf_printf(j->mb, "%s%H", j->n ? "," : "", json_key, k);
-	return ++j->n >= LIST_MAX;
+	return api_job_item(arg, "%H", json_key, k);
 }
 
 
-static int list_work(struct store *st, void *arg)
+static int list_items(struct store *st, void *arg)
 {
-	struct key_job *j = arg;
-	int err;
-
-	j->mb = mbuf_alloc(1024);
-	if (!j->mb)
-		return ENOMEM;
-	(void)mbuf_write_str(j->mb, "{\"keys\":[");
-	err = store_apikey_list(st, j->admin ? NULL : j->own, list_h, j);
-	(void)mbuf_write_str(j->mb, "]}");
-	return err;
-}
-
-
-static void list_done(int err, void *arg)
-{
-	struct key_job *j = arg;
-
-	if (err == ECANCELED)
-		return;
-	if (err)
-		api_store_error(j->req, err);
-	else
-		api_reply_list(j->req, j->mb);
+	return store_apikey_list(st, api_job_scope(arg), list_h, arg);
 }
 
 
 void api_keys_list(struct api_req *req)
 {
-	struct key_job *j = job_alloc(req);
-
-	if (j)
-		(void)api_store_submit(req, j, list_work, list_done);
-	mem_deref(j);
+	api_job_list(req, "keys", list_items);
 }
 
 
 /* ---- create -------------------------------------------------------- */
 
-/* EACCES: not the caller's tenant (or unknown, for a non-admin) */
+/* EACCES, ENOENT: api_job_tenant() */
 static int create_work(struct store *st, void *arg)
 {
 	struct key_job *j = arg;
 	struct store_tenant t;
-	int err;
+	int err = api_job_tenant(&j->a, st, &t, j->tenant);
 
-	err = store_tenant_get(st, &t, j->tenant[0] ? j->tenant : j->own);
-	if (err == ENOENT && !j->admin)
-		return EACCES;
 	if (err)
 		return err;
-	if (!j->admin && strcmp(t.id, j->own))
-		return EACCES;
 	return auth_key_create(st, j->key, &j->k, t.id, j->name);
 }
 
@@ -165,48 +106,33 @@ static int create_work(struct store *st, void *arg)
 static void create_done(int err, void *arg)
 {
 	struct key_job *j = arg;
-	struct api_req *req = j->req;
+	struct api_req *req = j->a.req;
 
 	if (err == ECANCELED)
 		return;
-	switch (err) {
-
-	case 0:
-		log_info(NULL, "key %s (%s) created in tenant %s", j->k.id,
-			 j->k.name, j->k.tenant_id);
-		/* an Idempotency-Key replay gets it without the key */
-		api_idem_redact(req, 201, "{\"key\":null,\"api_key\":%H}",
-				json_key, &j->k);
-		api_reply_json(req, 201, "{\"key\":%H,\"api_key\":%H}",
-			       api_json_str, j->key, json_key, &j->k);
-		break;
-	case EACCES:
-		api_error(req, 403, "forbidden", "tenant",
-			  "you may create keys for your own tenant only");
-		break;
-	case ENOENT:
-		api_error(req, 422, "unknown_tenant", "tenant",
-			  "no such tenant");
-		break;
-	default:
-		api_store_error(req, err);
-		break;
+	if (err) {
+		api_job_tenant_error(req, err, "you may create keys for "
+				     "your own tenant only");
+		return;
 	}
+	log_info(NULL, "key %s (%s) created in tenant %s", j->k.id,
+		 j->k.name, j->k.tenant_id);
+	/* an Idempotency-Key replay gets it without the key */
+	api_idem_redact(req, 201, "{\"key\":null,\"api_key\":%H}",
+			json_key, &j->k);
+	api_reply_json(req, 201, "{\"key\":%H,\"api_key\":%H}",
+		       api_json_str, j->key, json_key, &j->k);
 }
 
 
 void api_keys_create(struct api_req *req)
 {
-	struct key_job *j = job_alloc(req);
+	struct key_job *j = api_job_alloc(req, sizeof(*j), key_wipe);
 
 	if (!j)
 		return;
-	if (!req->body) {
-		api_error(req, 400, "missing_body", NULL,
-			  "send a JSON object");
-		goto out;
-	}
-	if (!api_field_str(req, "name", j->name, sizeof(j->name), true) ||
+	if (!api_need_body(req, "send a JSON object") ||
+	    !api_field_str(req, "name", j->name, sizeof(j->name), true) ||
 	    !api_field_str(req, "tenant", j->tenant, sizeof(j->tenant),
 			   false))
 		goto out;
@@ -230,16 +156,16 @@ static int revoke_work(struct store *st, void *arg)
 	uint64_t now = now_ms();
 	int err;
 
-	err = store_apikey_find(st, &j->k, j->id);
+	err = store_apikey_find(st, &j->k, j->a.id);
 	if (err)
 		return err;
-	if (!j->admin && strcmp(j->k.tenant_id, j->own))
+	if (!api_job_sees(&j->a, j->k.tenant_id))
 		return ENOENT;
 	if (j->k.revoked_ms)
 		return 0;
-	err = store_apikey_revoke(st, j->id, now);
+	err = store_apikey_revoke(st, j->a.id, now);
 	if (err == ENOENT)   /* revoked meanwhile */
-		return store_apikey_find(st, &j->k, j->id);
+		return store_apikey_find(st, &j->k, j->a.id);
 	if (!err)
 		j->k.revoked_ms = now;
 	return err;
@@ -249,7 +175,7 @@ static int revoke_work(struct store *st, void *arg)
 static void revoke_done(int err, void *arg)
 {
 	struct key_job *j = arg;
-	struct api_req *req = j->req;
+	struct api_req *req = j->a.req;
 
 	if (err == ECANCELED)
 		return;
@@ -261,6 +187,7 @@ static void revoke_done(int err, void *arg)
 		api_store_error(req, err);
 		return;
 	}
+	auth_key_cache_forget(j->k.id);
 	log_info(NULL, "key %s of tenant %s revoked by %s%s", j->k.id,
 		 j->k.tenant_id, req->who.user_id, req->who.key_id);
 	api_reply_json(req, 200, "%H", json_key, &j->k);
@@ -269,16 +196,9 @@ static void revoke_done(int err, void *arg)
 
 void api_keys_delete(struct api_req *req)
 {
-	struct key_job *j;
+	struct key_job *j = api_job_alloc(req, sizeof(*j), key_wipe);
 
-	if (strlen(req->param[0]) > CB_ID_LEN) {
-		api_error(req, 404, "not_found", NULL, "no such key");
-		return;
-	}
-	j = job_alloc(req);
-	if (j) {
-		str_ncpy(j->id, req->param[0], sizeof(j->id));
+	if (j && api_job_path_id(&j->a, "no such key"))
 		(void)api_store_submit(req, j, revoke_work, revoke_done);
-	}
 	mem_deref(j);
 }

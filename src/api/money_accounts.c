@@ -22,8 +22,6 @@ struct account_job {
 	char name[STORE_NAME_MAX];
 	char kind[STORE_KIND_MAX];
 	int64_t credit_limit;
-	unsigned n;                       /* listed so far */
-	int err;                          /* of a list's printing */
 };
 
 
@@ -100,12 +98,8 @@ void api_accounts_create(struct api_req *req)
 
 	if (!aj)
 		return;
-	if (!req->body) {
-		api_error(req, 400, "missing_body", NULL,
-			  "send a JSON object");
-		goto out;
-	}
-	if (!api_field_str(req, "name", aj->name, sizeof(aj->name), true) ||
+	if (!api_need_body(req, "send a JSON object") ||
+	    !api_field_str(req, "name", aj->name, sizeof(aj->name), true) ||
 	    !api_field_str(req, "kind", aj->kind, sizeof(aj->kind), false) ||
 	    !api_money_amount(req, "credit_limit", &aj->credit_limit, false,
 			      true) ||
@@ -128,30 +122,24 @@ void api_accounts_create(struct api_req *req)
 
 static bool list_h(const struct store_account *a, void *arg)
 {
-	struct account_job *aj = arg;
-	struct money_job *j = &aj->j;
+	struct money_job *j = arg;
 
-	aj->err = api_money_reply(j, 200, "%s", aj->n++ ? "," : "");
-	if (!aj->err)
-		aj->err = account_reply(j, 200, a);
-	return aj->err != 0;
+	return api_money_item(j, "%H", api_json_account,
+			      &(struct api_account){a, &j->mt});
 }
 
 
 static int list_work(struct store *st, void *arg)
 {
-	struct account_job *aj = arg;
-	struct money_job *j = &aj->j;
+	struct money_job *j = arg;
 	int err;
 
 	err = api_money_load(j, st);
 	if (!err)
 		err = api_money_reply(j, 200, "{\"accounts\":[");
 	if (!err)
-		err = store_money_account_list(st, j->tenant, list_h, aj);
-	if (!err)
-		err = aj->err ? aj->err : api_money_reply(j, 200, "]}");
-	return err;
+		err = store_money_account_list(st, j->tenant, list_h, j);
+	return api_money_list_end(j, err);
 }
 
 

@@ -27,8 +27,6 @@ struct card_job {
 	char number[PAN_FIELD_MAX];       /* wiped */
 	char cvv[8];                      /* wiped */
 	unsigned exp_month, exp_year;
-	unsigned n;
-	int err;
 };
 
 
@@ -133,13 +131,9 @@ void api_cards_add(struct api_req *req)
 	if (!cj)
 		return;
 	cj->j.dtor = card_wipe;
-	if (!req->body) {
-		api_error(req, 400, "missing_body", NULL,
-			  "send a JSON object: "
-			  "{\"number\", \"expiry\": \"MM/YY\", \"cvv\"}");
-		goto out;
-	}
-	if (!api_field_str(req, "number", cj->number, sizeof(cj->number),
+	if (!api_need_body(req, "send a JSON object: {\"number\", "
+			   "\"expiry\": \"MM/YY\", \"cvv\"}") ||
+	    !api_field_str(req, "number", cj->number, sizeof(cj->number),
 			   true) ||
 	    !api_field_str(req, "expiry", expiry, sizeof(expiry), true) ||
 	    !api_field_str(req, "cvv", cj->cvv, sizeof(cj->cvv), true))
@@ -163,9 +157,7 @@ static bool list_h(const struct store_method *m, void *arg)
 {
 	struct card_job *cj = arg;
 
-	cj->err = api_money_reply(&cj->j, 200, "%s%H", cj->n++ ? "," : "",
-				  json_card, m);
-	return cj->err != 0;
+	return api_money_item(&cj->j, "%H", json_card, m);
 }
 
 
@@ -181,9 +173,7 @@ static int list_work(struct store *st, void *arg)
 				      api_json_str, cj->a.id);
 	if (!err)
 		err = store_money_method_list(st, cj->a.id, list_h, cj);
-	if (!err)
-		err = cj->err ? cj->err : api_money_reply(j, 200, "]}");
-	return err;
+	return api_money_list_end(j, err);
 }
 
 

@@ -67,50 +67,45 @@ void *api_money_job(struct api_req *req, size_t size, const char *what)
 
 /* ---- the answer ------------------------------------------------------ */
 
+/* the library's errnos as the API answers them (ENOENT: error_map()) */
+static const struct {
+	int err;
+	uint16_t status;
+	const char *code, *field, *msg;
+} errors[] = {
+	{ENOSPC, 402, "insufficient_funds", NULL,
+	 "the account's available funds do not cover this"},
+	{EPERM, 402, "card_declined", NULL,
+	 "the payment method was declined"},
+	{EEXIST, 409, "idempotency_key_reused", "Idempotency-Key",
+	 "this key was used with a different request"},
+	{API_ECURRENCY, 422, "currency_mismatch", "currency",
+	 "not the currency of the account"},
+	{ERANGE, 422, "out_of_range", NULL,
+	 "an amount or a balance would be out of range"},
+	{ENOTSUP, 422, "unsupported_method", "method",
+	 "this payment method's provider is not available"},
+	{EINVAL, 422, "invalid", NULL, "the request cannot be applied"},
+};
+
+
 static void error_map(struct money_job *j, int err)
 {
-	struct api_req *req = j->req;
 	char msg[80];
 
-	switch (err) {
-
-	case ENOENT:
+	if (err == ENOENT) {
 		(void)re_snprintf(msg, sizeof(msg), "no such %s", j->what);
-		api_error(req, 404, "not_found", NULL, msg);
-		break;
-	case ENOSPC:
-		api_error(req, 402, "insufficient_funds", NULL,
-			  "the account's available funds do not cover this");
-		break;
-	case EPERM:
-		api_error(req, 402, "card_declined", NULL,
-			  "the payment method was declined");
-		break;
-	case EEXIST:
-		api_error(req, 409, "idempotency_key_reused",
-			  "Idempotency-Key",
-			  "this key was used with a different request");
-		break;
-	case API_ECURRENCY:
-		api_error(req, 422, "currency_mismatch", "currency",
-			  "not the currency of the account");
-		break;
-	case ERANGE:
-		api_error(req, 422, "out_of_range", NULL,
-			  "an amount or a balance would be out of range");
-		break;
-	case ENOTSUP:
-		api_error(req, 422, "unsupported_method", "method",
-			  "this payment method's provider is not available");
-		break;
-	case EINVAL:
-		api_error(req, 422, "invalid", NULL,
-			  "the request cannot be applied");
-		break;
-	default:
-		api_store_error(req, err);
-		break;
+		api_error(j->req, 404, "not_found", NULL, msg);
+		return;
 	}
+	for (size_t i = 0; i < ARRAY_SIZE(errors); i++) {
+		if (errors[i].err == err) {
+			api_error(j->req, errors[i].status, errors[i].code,
+				  errors[i].field, errors[i].msg);
+			return;
+		}
+	}
+	api_store_error(j->req, err);
 }
 
 
@@ -162,6 +157,17 @@ int api_money_submit(void *job, store_work_h *work)
 }
 
 
+static int reply_v(struct money_job *j, const char *fmt, va_list ap)
+{
+	if (!j->mb) {
+		j->mb = mbuf_alloc(512);
+		if (!j->mb)
+			return ENOMEM;
+	}
+	return mbuf_vprintf(j->mb, fmt, ap);
+}
+
+
 /** Worker: the success reply (appended to what is there) */
 int api_money_reply(struct money_job *j, uint16_t status,
 		    const char *fmt, ...)
@@ -169,14 +175,9 @@ int api_money_reply(struct money_job *j, uint16_t status,
 	va_list ap;
 	int err;
 
-	if (!j->mb) {
-		j->mb = mbuf_alloc(512);
-		if (!j->mb)
-			return ENOMEM;
-	}
 	j->status = status;
 	va_start(ap, fmt);
-	err = mbuf_vprintf(j->mb, fmt, ap);
+	err = reply_v(j, fmt, ap);
 	va_end(ap);
 	return err;
 }
@@ -226,6 +227,71 @@ int api_money_account(struct money_job *j, struct store *st,
 		return api_money_fail(j, 422, "currency_mismatch", "currency",
 				      "the account is in %s", a->currency);
 	return 0;
+}
+
+
+/**
+ * Worker: the tenant's settings into j->mt and an account of it that
+ * takes payments (a customer's or a business's; else 422 not_payable,
+ * naming field, saying msg).
+ */
+int api_money_payable(struct money_job *j, struct store *st,
+		      struct store_account *a, const char *id,
+		      const char *field, const char *msg)
+{
+	int err = api_money_load(j, st);
+
+	if (!err)
+		err = api_money_account(j, st, a, id);
+	if (err)
+		return err;
+	if (!money_account_kind_ok(a->kind))
+		return api_money_fail(j, 422, "not_payable", field, "%s", msg);
+	return 0;
+}
+
+
+/**
+ * Worker: the answer of a payment into or out of an account that is
+ * there (money_topup(), money_hold_authorize()): EALREADY is a replay
+ * of the same request (*replay, 0); ENOENT, the method is unknown.
+ */
+int api_money_posted(struct money_job *j, int err, bool *replay)
+{
+	*replay = err == EALREADY;
+	if (err == ENOENT)
+		return api_money_fail(j, 422, "unknown_method", "method",
+				      "no such payment method on this "
+				      "account");
+	return *replay ? 0 : err;
+}
+
+
+/**
+ * Worker: one item of the list the reply holds, after a "," but for the
+ * first; true (stop listing) once printing failed.
+ */
+bool api_money_item(struct money_job *j, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (j->items++)
+		j->item_err = api_money_reply(j, j->status, ",");
+	if (!j->item_err) {
+		va_start(ap, fmt);
+		j->item_err = reply_v(j, fmt, ap);
+		va_end(ap);
+	}
+	return j->item_err != 0;
+}
+
+
+/** Worker: close the list (err: of listing it) and the reply, "]}" */
+int api_money_list_end(struct money_job *j, int err)
+{
+	if (!err)
+		err = j->item_err;
+	return err ? err : api_money_reply(j, 200, "]}");
 }
 
 

@@ -82,6 +82,28 @@ static int settled(struct hold_job *hj)
 }
 
 
+/* worker: the hold of the path, if still open (else 409 hold_settled) */
+static int open_load(struct hold_job *hj, struct store *st)
+{
+	int err = hold_load(hj, st);
+
+	if (!err && hj->h.state)
+		err = settled(hj);
+	return err;
+}
+
+
+/* worker: the hold as a capture or release (err: its answer) left it */
+static int settle_reload(struct hold_job *hj, struct store *st, int err)
+{
+	if (err == EALREADY) {   /* settled meanwhile */
+		(void)store_money_hold_get(st, &hj->h, hj->id);
+		return settled(hj);
+	}
+	return err ? err : store_money_hold_get(st, &hj->h, hj->id);
+}
+
+
 static struct hold_job *job_path(struct api_req *req)
 {
 	struct hold_job *hj = api_money_job(req, sizeof(*hj), "hold");
@@ -101,23 +123,14 @@ static int create_work(struct store *st, void *arg)
 	bool replay;
 	int err;
 
-	err = api_money_load(j, st);
-	if (!err)
-		err = api_money_account(j, st, &hj->a, hj->id);
+	err = api_money_payable(j, st, &hj->a, hj->id, "account", "holds "
+				"are on customer and business accounts");
 	if (err)
 		return err;
-	if (!money_account_kind_ok(hj->a.kind))
-		return api_money_fail(j, 422, "not_payable", "account",
-				      "holds are on customer and business "
-				      "accounts");
 	err = money_hold_authorize(st, &hj->h, j->tenant, hj->a.id,
 				   hj->amount, hj->method, hj->ref, j->key);
-	replay = err == EALREADY;
-	if (err == ENOENT)   /* the account is there: the method is not */
-		return api_money_fail(j, 422, "unknown_method", "method",
-				      "no such payment method on this "
-				      "account");
-	if (err && !replay)
+	err = api_money_posted(j, err, &replay);
+	if (err)
 		return err;
 	if (!replay)
 		log_info(NULL, "money: hold %s on account %s (%s)", hj->h.id,
@@ -134,13 +147,9 @@ void api_holds_create(struct api_req *req)
 
 	if (!hj)
 		return;
-	if (!req->body) {
-		api_error(req, 400, "missing_body", NULL,
-			  "send a JSON object: "
-			  "{\"account\", \"amount\": \"5.00\"}");
-		goto out;
-	}
-	if (!api_field_str(req, "account", hj->id, sizeof(hj->id), true) ||
+	if (!api_need_body(req, "send a JSON object: "
+			   "{\"account\", \"amount\": \"5.00\"}") ||
+	    !api_field_str(req, "account", hj->id, sizeof(hj->id), true) ||
 	    !api_money_amount(req, "amount", &hj->amount, true, false) ||
 	    !api_money_currency(req, &hj->j) ||
 	    !api_money_id(req, "method", hj->method, sizeof(hj->method),
@@ -192,11 +201,9 @@ static int capture_work(struct store *st, void *arg)
 	const char *cur;
 	int err;
 
-	err = hold_load(hj, st);
+	err = open_load(hj, st);
 	if (err)
 		return err;
-	if (hj->h.state)
-		return settled(hj);
 	if (j->cur[0] && strcmp(j->cur, j->mt.currency))
 		return API_ECURRENCY;
 	if (!hj->has_tax)
@@ -204,12 +211,7 @@ static int capture_work(struct store *st, void *arg)
 	if (!err)
 		err = money_hold_capture(st, hj->h.id, hj->amount, hj->tax,
 					 &res);
-	if (err == EALREADY) {   /* settled meanwhile */
-		(void)store_money_hold_get(st, &hj->h, hj->id);
-		return settled(hj);
-	}
-	if (!err)
-		err = store_money_hold_get(st, &hj->h, hj->id);
+	err = settle_reload(hj, st, err);
 	if (err)
 		return err;
 	cur = j->mt.currency;
@@ -238,13 +240,9 @@ void api_holds_capture(struct api_req *req)
 
 	if (!hj)
 		return;
-	if (!req->body) {
-		api_error(req, 400, "missing_body", NULL,
-			  "send a JSON object: "
-			  "{\"amount\": \"1.20\"}");
-		goto out;
-	}
-	if (!api_money_amount(req, "amount", &hj->amount, true, true) ||
+	if (!api_need_body(req, "send a JSON object: "
+			   "{\"amount\": \"1.20\"}") ||
+	    !api_money_amount(req, "amount", &hj->amount, true, true) ||
 	    !api_money_amount(req, "tax", &hj->tax, false, true) ||
 	    !api_money_currency(req, &hj->j))
 		goto out;
@@ -262,18 +260,9 @@ static int release_work(struct store *st, void *arg)
 	struct hold_job *hj = arg;
 	int err;
 
-	err = hold_load(hj, st);
-	if (err)
-		return err;
-	if (hj->h.state)
-		return settled(hj);
-	err = money_hold_release(st, hj->h.id);
-	if (err == EALREADY) {
-		(void)store_money_hold_get(st, &hj->h, hj->id);
-		return settled(hj);
-	}
+	err = open_load(hj, st);
 	if (!err)
-		err = store_money_hold_get(st, &hj->h, hj->id);
+		err = settle_reload(hj, st, money_hold_release(st, hj->h.id));
 	if (err)
 		return err;
 	log_info(NULL, "money: hold %s released", hj->h.id);

@@ -28,10 +28,9 @@ struct ledger_job {
 	char txn[CB_ID_LEN + 1];
 	int64_t amount;
 	uint64_t cursor;                  /* statement: after this seq */
-	uint32_t limit, n;
+	uint32_t limit;
 	uint64_t last_seq;
 	bool more;
-	int err;                          /* of the statement's printing */
 };
 
 
@@ -44,23 +43,14 @@ static int topup_work(struct store *st, void *arg)
 	bool replay;
 	int err;
 
-	err = api_money_load(j, st);
-	if (!err)
-		err = api_money_account(j, st, &lj->a, lj->id);
+	err = api_money_payable(j, st, &lj->a, lj->id, NULL, "top-ups go "
+				"to customer and business accounts");
 	if (err)
 		return err;
-	if (!money_account_kind_ok(lj->a.kind))
-		return api_money_fail(j, 422, "not_payable", NULL, "top-ups "
-				      "go to customer and business accounts");
-
 	err = money_topup(st, j->tenant, lj->a.id, lj->amount, lj->method,
 			  j->key, lj->txn);
-	replay = err == EALREADY;
-	if (err == ENOENT)   /* the account is there: the method is not */
-		return api_money_fail(j, 422, "unknown_method", "method",
-				      "no such payment method on this "
-				      "account");
-	if (err && !replay)
+	err = api_money_posted(j, err, &replay);
+	if (err)
 		return err;
 	if (!replay)
 		log_info(NULL, "money: top-up %s of account %s (%s)", lj->txn,
@@ -87,12 +77,9 @@ void api_accounts_topup(struct api_req *req)
 
 	if (!lj)
 		return;
-	if (!req->body) {
-		api_error(req, 400, "missing_body", NULL,
-			  "send a JSON object: {\"amount\": \"25.00\"}");
-		goto out;
-	}
-	if (!api_money_amount(req, "amount", &lj->amount, true, false) ||
+	if (!api_need_body(req, "send a JSON object: "
+			   "{\"amount\": \"25.00\"}") ||
+	    !api_money_amount(req, "amount", &lj->amount, true, false) ||
 	    !api_money_currency(req, &lj->j) ||
 	    !api_money_id(req, "method", lj->method, sizeof(lj->method),
 			  false))
@@ -113,29 +100,26 @@ static bool line_h(const struct store_stmt_line *l, void *arg)
 	struct ledger_job *lj = arg;
 	const char *cur = lj->a.currency;
 
-	if (lj->n >= lj->limit) {
+	if (lj->j.items >= lj->limit) {
 		lj->more = true;
 		return true;
 	}
-	lj->err = api_money_reply(&lj->j, 200, "%s{\"seq\":%llu,"
-				  "\"transaction\":%H,\"kind\":%H,"
-				  "\"reference\":%H,\"memo\":%H,"
-				  "\"amount\":%H,\"balance\":%H,"
-				  "\"created_ms\":%llu}",
-				  lj->n ? "," : "",
-				  (unsigned long long)l->seq,
-				  api_json_str, l->txn_id,
-				  api_json_str, l->kind,
-				  api_json_str, l->ref,
-				  api_json_str, l->memo,
-				  api_json_amount,
-				  &(struct api_amount){l->amount, cur},
-				  api_json_amount,
-				  &(struct api_amount){l->balance, cur},
-				  (unsigned long long)l->created_ms);
 	lj->last_seq = l->seq;
-	lj->n++;
-	return lj->err != 0;
+	return api_money_item(&lj->j, "{\"seq\":%llu,"
+			      "\"transaction\":%H,\"kind\":%H,"
+			      "\"reference\":%H,\"memo\":%H,"
+			      "\"amount\":%H,\"balance\":%H,"
+			      "\"created_ms\":%llu}",
+			      (unsigned long long)l->seq,
+			      api_json_str, l->txn_id,
+			      api_json_str, l->kind,
+			      api_json_str, l->ref,
+			      api_json_str, l->memo,
+			      api_json_amount,
+			      &(struct api_amount){l->amount, cur},
+			      api_json_amount,
+			      &(struct api_amount){l->balance, cur},
+			      (unsigned long long)l->created_ms);
 }
 
 
@@ -156,7 +140,7 @@ static int statement_work(struct store *st, void *arg)
 		err = store_money_statement(st, lj->a.id, lj->cursor,
 					    lj->limit + 1, line_h, lj);
 	if (!err)
-		err = lj->err;
+		err = j->item_err;
 	if (err)
 		return err;
 	if (lj->more)

@@ -23,8 +23,6 @@ struct token_job {
 	char service[STORE_SERVICE_MAX];
 	int64_t n, price;
 	bool per_minute;
-	unsigned listed;
-	int err;
 };
 
 
@@ -77,13 +75,9 @@ void api_token_service_put(struct api_req *req)
 
 	if (!tj)
 		return;
-	if (!req->body) {
-		api_error(req, 400, "missing_body", NULL,
-			  "send a JSON object: "
-			  "{\"unit\": \"session\", \"price\": \"0.50\"}");
-		goto out;
-	}
-	if (!api_field_str(req, "unit", unit, sizeof(unit), true) ||
+	if (!api_need_body(req, "send a JSON object: "
+			   "{\"unit\": \"session\", \"price\": \"0.50\"}") ||
+	    !api_field_str(req, "unit", unit, sizeof(unit), true) ||
 	    !api_money_amount(req, "price", &tj->price, true, true) ||
 	    !api_money_currency(req, &tj->j))
 		goto out;
@@ -144,13 +138,9 @@ void api_tokens_grant(struct api_req *req)
 
 	if (!tj)
 		return;
-	if (!req->body) {
-		api_error(req, 400, "missing_body", NULL,
-			  "send a JSON object: "
-			  "{\"service\", \"tokens\": 10}");
-		goto out;
-	}
-	if (!api_field_str(req, "service", tj->service, sizeof(tj->service),
+	if (!api_need_body(req, "send a JSON object: "
+			   "{\"service\", \"tokens\": 10}") ||
+	    !api_field_str(req, "service", tj->service, sizeof(tj->service),
 			   true))
 		goto out;
 	e = odict_lookup(req->body, "tokens");
@@ -178,11 +168,8 @@ static bool list_h(const char *service, int64_t tokens, void *arg)
 {
 	struct token_job *tj = arg;
 
-	tj->err = api_money_reply(&tj->j, 200, "%s{\"service\":%H,"
-				  "\"tokens\":%lld}",
-				  tj->listed++ ? "," : "", api_json_str,
-				  service, (long long)tokens);
-	return tj->err != 0;
+	return api_money_item(&tj->j, "{\"service\":%H,\"tokens\":%lld}",
+			      api_json_str, service, (long long)tokens);
 }
 
 
@@ -198,9 +185,7 @@ static int list_work(struct store *st, void *arg)
 				      api_json_str, tj->a.id);
 	if (!err)
 		err = store_money_token_list(st, tj->a.id, list_h, tj);
-	if (!err)
-		err = tj->err ? tj->err : api_money_reply(j, 200, "]}");
-	return err;
+	return api_money_list_end(j, err);
 }
 
 

@@ -13,39 +13,19 @@
 #include <re.h>
 #include "api.h"
 
-enum { LIST_MAX = 1000 };
-
 struct tenant_job {
-	struct api_req *req;            /* mem_ref'd */
+	struct api_job a;               /* first: the caller */
 	struct store_tenant t;          /* result */
 	char key[STORE_NAME_MAX];       /* id or name from the path */
 	char name[STORE_NAME_MAX];
 	char url[STORE_URL_MAX];
 	bool set_name, set_url;
-	struct mbuf *mb;                /* list, built on the worker */
-	uint32_t n;
 };
-
-
-static void job_destructor(void *arg)
-{
-	struct tenant_job *j = arg;
-
-	mem_deref(j->mb);
-	mem_deref(j->req);
-}
 
 
 static struct tenant_job *job_alloc(struct api_req *req)
 {
-	struct tenant_job *j = mem_zalloc(sizeof(*j), job_destructor);
-
-	if (!j) {
-		api_error(req, 500, "internal", NULL, "out of memory");
-		return NULL;
-	}
-	j->req = mem_ref(req);
-	return j;
+	return api_job_alloc(req, sizeof(struct tenant_job), NULL);
 }
 
 
@@ -63,12 +43,8 @@ static int json_tenant(struct re_printf *pf, const struct store_tenant *t)
 static bool fields_read(struct api_req *req, struct tenant_job *j,
 			bool name_required)
 {
-	if (!req->body) {
-		api_error(req, 400, "missing_body", NULL,
-			  "send a JSON object");
-		return false;
-	}
-	if (!api_field_str(req, "name", j->name, sizeof(j->name),
+	if (!api_need_body(req, "send a JSON object") ||
+	    !api_field_str(req, "name", j->name, sizeof(j->name),
 			   name_required) ||
 	    !api_field_str(req, "webhook_url", j->url, sizeof(j->url),
 			   false))
@@ -99,48 +75,19 @@ static bool fields_read(struct api_req *req, struct tenant_job *j,
 
 static bool list_h(const struct store_tenant *t, void *arg)
 {
-	struct tenant_job *j = arg;
-
-	(void)mbuf_printf(j->mb, "%s%H", j->n ? "," : "", json_tenant, t);
-	return ++j->n >= LIST_MAX;
+	return api_job_item(arg, "%H", json_tenant, t);
 }
 
 
-static int list_work(struct store *st, void *arg)
+static int list_items(struct store *st, void *arg)
 {
-	struct tenant_job *j = arg;
-	int err;
-
-	j->mb = mbuf_alloc(1024);
-	if (!j->mb)
-		return ENOMEM;
-	(void)mbuf_write_str(j->mb, "{\"tenants\":[");
-	err = store_tenant_list(st, list_h, j);
-	(void)mbuf_write_str(j->mb, "]}");
-	return err;
-}
-
-
-static void list_done(int err, void *arg)
-{
-	struct tenant_job *j = arg;
-
-	if (err == ECANCELED)
-		return;
-	if (err)
-		api_store_error(j->req, err);
-	else
-		api_reply_list(j->req, j->mb);
+	return store_tenant_list(st, list_h, arg);
 }
 
 
 void api_tenants_list(struct api_req *req)
 {
-	struct tenant_job *j = job_alloc(req);
-
-	if (j)
-		(void)api_store_submit(req, j, list_work, list_done);
-	mem_deref(j);
+	api_job_list(req, "tenants", list_items);
 }
 
 
@@ -157,7 +104,7 @@ static int create_work(struct store *st, void *arg)
 static void create_done(int err, void *arg)
 {
 	struct tenant_job *j = arg;
-	struct api_req *req = j->req;
+	struct api_req *req = j->a.req;
 
 	if (err == ECANCELED)
 		return;
@@ -204,11 +151,12 @@ static void get_done(int err, void *arg)
 	if (err == ECANCELED)
 		return;
 	if (err == ENOENT)
-		api_error(j->req, 404, "not_found", NULL, "no such tenant");
+		api_error(j->a.req, 404, "not_found", NULL,
+			  "no such tenant");
 	else if (err)
-		api_store_error(j->req, err);
+		api_store_error(j->a.req, err);
 	else
-		api_reply_json(j->req, 200, "%H", json_tenant, &j->t);
+		api_reply_json(j->a.req, 200, "%H", json_tenant, &j->t);
 }
 
 
@@ -249,7 +197,7 @@ static int update_work(struct store *st, void *arg)
 static void update_done(int err, void *arg)
 {
 	struct tenant_job *j = arg;
-	struct api_req *req = j->req;
+	struct api_req *req = j->a.req;
 
 	if (err == ECANCELED)
 		return;

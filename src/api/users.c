@@ -16,46 +16,24 @@
 #include <re.h>
 #include "api.h"
 
-enum { LIST_MAX = 1000, GENERATED_LEN = 24 };
+enum { GENERATED_LEN = 24 };
 
 struct user_job {
-	struct api_req *req;              /* mem_ref'd */
+	struct api_job a;                 /* first: the caller, the path's id */
 	struct store_user u;              /* result */
-	bool admin;                       /* the caller is an admin */
-	char own[CB_ID_LEN + 1];          /* the caller's tenant */
 	char tenant[STORE_NAME_MAX];      /* id or name; "" = own */
 	char login[STORE_NAME_MAX];
 	enum cb_role role;
 	char password[AUTH_PASSWORD_MAX];
 	bool generated;
-	char id[CB_ID_LEN + 1];           /* delete */
-	struct mbuf *mb;                  /* list, built on the worker */
-	uint32_t n;
 };
 
 
-static void job_destructor(void *arg)
+static void user_wipe(struct api_job *a)
 {
-	struct user_job *j = arg;
+	struct user_job *j = (struct user_job *)a;
 
 	sodium_memzero(j->password, sizeof(j->password));
-	mem_deref(j->mb);
-	mem_deref(j->req);
-}
-
-
-static struct user_job *job_alloc(struct api_req *req)
-{
-	struct user_job *j = mem_zalloc(sizeof(*j), job_destructor);
-
-	if (!j) {
-		api_error(req, 500, "internal", NULL, "out of memory");
-		return NULL;
-	}
-	j->req = mem_ref(req);
-	j->admin = api_is_admin(req);
-	str_ncpy(j->own, req->who.tenant_id, sizeof(j->own));
-	return j;
 }
 
 
@@ -74,71 +52,36 @@ static int json_user(struct re_printf *pf, const struct store_user *u)
 
 static bool list_h(const struct store_user *u, void *arg)
 {
-	struct user_job *j = arg;
-
-	(void)mbuf_printf(j->mb, "%s%H", j->n ? "," : "", json_user, u);
-	return ++j->n >= LIST_MAX;
+	return api_job_item(arg, "%H", json_user, u);
 }
 
 
-static int list_work(struct store *st, void *arg)
+static int list_items(struct store *st, void *arg)
 {
-	struct user_job *j = arg;
-	int err;
-
-	j->mb = mbuf_alloc(1024);
-	if (!j->mb)
-		return ENOMEM;
-	(void)mbuf_write_str(j->mb, "{\"users\":[");
-	err = store_user_list(st, j->admin ? NULL : j->own, list_h, j);
-	(void)mbuf_write_str(j->mb, "]}");
-	return err;
-}
-
-
-static void list_done(int err, void *arg)
-{
-	struct user_job *j = arg;
-
-	if (err == ECANCELED)
-		return;
-	if (err)
-		api_store_error(j->req, err);
-	else
-		api_reply_list(j->req, j->mb);
+	return store_user_list(st, api_job_scope(arg), list_h, arg);
 }
 
 
 void api_users_list(struct api_req *req)
 {
-	struct user_job *j = job_alloc(req);
-
-	if (j)
-		(void)api_store_submit(req, j, list_work, list_done);
-	mem_deref(j);
+	api_job_list(req, "users", list_items);
 }
 
 
 /* ---- create -------------------------------------------------------- */
 
 /*
- * EACCES: a tenant the caller may not add users to (for a non-admin,
- * unknown tenants too: existence is not told); ENOENT: no such tenant;
- * EPERM: an admin outside the default tenant; EEXIST: login taken.
+ * EACCES, ENOENT: api_job_tenant(); EPERM: an admin outside the default
+ * tenant; EEXIST: login taken.
  */
 static int create_work(struct store *st, void *arg)
 {
 	struct user_job *j = arg;
 	struct store_tenant t;
-	int err;
+	int err = api_job_tenant(&j->a, st, &t, j->tenant);
 
-	err = store_tenant_get(st, &t, j->tenant[0] ? j->tenant : j->own);
-	if (err == ENOENT && !j->admin)
-		return EACCES;
 	if (err)
 		return err;
-	if (!j->admin && strcmp(t.id, j->own))
-		return EACCES;
 	return auth_user_create(st, &j->u, t.id, j->login, j->role,
 				j->password);
 }
@@ -147,7 +90,7 @@ static int create_work(struct store *st, void *arg)
 static void create_done(int err, void *arg)
 {
 	struct user_job *j = arg;
-	struct api_req *req = j->req;
+	struct api_req *req = j->a.req;
 
 	if (err == ECANCELED)
 		return;
@@ -165,14 +108,6 @@ static void create_done(int err, void *arg)
 			       api_json_str, j->generated ? j->password
 			       : NULL);
 		break;
-	case EACCES:
-		api_error(req, 403, "forbidden", "tenant",
-			  "you may add users to your own tenant only");
-		break;
-	case ENOENT:
-		api_error(req, 422, "unknown_tenant", "tenant",
-			  "no such tenant");
-		break;
 	case EPERM:
 		api_error(req, 422, "invalid_role", "role",
 			  "admins are users of the default tenant");
@@ -182,7 +117,8 @@ static void create_done(int err, void *arg)
 			  "this login is taken");
 		break;
 	default:
-		api_store_error(req, err);
+		api_job_tenant_error(req, err, "you may add users to your "
+				     "own tenant only");
 		break;
 	}
 }
@@ -194,12 +130,8 @@ static bool create_read(struct api_req *req, struct user_job *j)
 	char role[STORE_ROLE_MAX], msg[64];
 	size_t pwlen;
 
-	if (!req->body) {
-		api_error(req, 400, "missing_body", NULL,
-			  "send a JSON object");
-		return false;
-	}
-	if (!api_field_str(req, "login", j->login, sizeof(j->login), true) ||
+	if (!api_need_body(req, "send a JSON object") ||
+	    !api_field_str(req, "login", j->login, sizeof(j->login), true) ||
 	    !api_field_str(req, "role", role, sizeof(role), true) ||
 	    !api_field_str(req, "password", j->password,
 			   sizeof(j->password), false) ||
@@ -217,7 +149,7 @@ static bool create_read(struct api_req *req, struct user_job *j)
 			  "admin, operator, agent or customer");
 		return false;
 	}
-	if (j->role == CB_ROLE_ADMIN && !j->admin) {
+	if (j->role == CB_ROLE_ADMIN && !j->a.admin) {
 		api_error(req, 403, "forbidden", "role",
 			  "only an admin may create an admin");
 		return false;
@@ -242,7 +174,7 @@ static bool create_read(struct api_req *req, struct user_job *j)
 
 void api_users_create(struct api_req *req)
 {
-	struct user_job *j = job_alloc(req);
+	struct user_job *j = api_job_alloc(req, sizeof(*j), user_wipe);
 
 	if (j && create_read(req, j))
 		(void)api_store_submit(req, j, create_work, create_done);
@@ -258,21 +190,22 @@ static int delete_work(struct store *st, void *arg)
 	struct user_job *j = arg;
 	int err;
 
-	err = store_user_get(st, &j->u, j->id);
+	err = store_user_get(st, &j->u, j->a.id);
 	if (err)
 		return err;
-	if (!j->admin && strcmp(j->u.tenant_id, j->own))
+	if (!api_job_sees(&j->a, j->u.tenant_id))
 		return ENOENT;
-	if (!j->admin && !strcmp(j->u.role, auth_role_name(CB_ROLE_ADMIN)))
+	if (!j->a.admin &&
+	    !strcmp(j->u.role, auth_role_name(CB_ROLE_ADMIN)))
 		return EACCES;
-	return store_user_delete(st, j->id);
+	return store_user_delete(st, j->a.id);
 }
 
 
 static void delete_done(int err, void *arg)
 {
 	struct user_job *j = arg;
-	struct api_req *req = j->req;
+	struct api_req *req = j->a.req;
 
 	if (err == ECANCELED)
 		return;
@@ -302,19 +235,13 @@ void api_users_delete(struct api_req *req)
 {
 	struct user_job *j;
 
-	if (strlen(req->param[0]) > CB_ID_LEN) {
-		api_error(req, 404, "not_found", NULL, "no such user");
-		return;
-	}
 	if (!strcmp(req->param[0], req->who.user_id)) {
 		api_error(req, 409, "self", NULL,
 			  "you cannot delete your own user");
 		return;
 	}
-	j = job_alloc(req);
-	if (j) {
-		str_ncpy(j->id, req->param[0], sizeof(j->id));
+	j = api_job_alloc(req, sizeof(*j), user_wipe);
+	if (j && api_job_path_id(&j->a, "no such user"))
 		(void)api_store_submit(req, j, delete_work, delete_done);
-	}
 	mem_deref(j);
 }

@@ -36,7 +36,7 @@ void auth_random_text(char *out, size_t sz, size_t nbytes)
 }
 
 
-static void secret_hash(uint8_t out[STORE_HASH_LEN], const char *secret)
+void auth_key_secret_hash(uint8_t out[STORE_HASH_LEN], const char *secret)
 {
 	crypto_generichash(out, STORE_HASH_LEN, (const uint8_t *)secret,
 			   strlen(secret), NULL, 0);
@@ -71,7 +71,7 @@ int auth_key_create(struct store *st, char key[AUTH_KEY_MAX],
 	k->created_ms = auth_now_ms();
 
 	auth_random_text(secret, sizeof(secret), SECRET_BYTES);
-	secret_hash(k->hash, secret);
+	auth_key_secret_hash(k->hash, secret);
 
 	err = store_apikey_create(st, k);
 	if (!err)
@@ -83,17 +83,14 @@ int auth_key_create(struct store *st, char key[AUTH_KEY_MAX],
 
 
 /** Verify a presented key: 0 and its row, or EACCES (or a store error) */
-int auth_key_verify(struct store *st, const char *key,
-		    struct store_apikey *k)
+/** Split a printed key into its id and its secret: EACCES if malformed */
+int auth_key_split(const char *key, char id[CB_ID_LEN + 1],
+		   const char **secretp)
 {
-	uint8_t h[STORE_HASH_LEN];
-	char id[CB_ID_LEN + 1];
-	const char *secret;
 	size_t len;
-	int err;
 
-	if (!key || !k)
-		return EINVAL;
+	if (!key)
+		return EACCES;
 	len = strlen(key);
 	if (len < sizeof(prefix) + CB_ID_LEN + 1 || len >= AUTH_KEY_MAX ||
 	    strncmp(key, prefix, sizeof(prefix) - 1) ||
@@ -102,7 +99,24 @@ int auth_key_verify(struct store *st, const char *key,
 
 	memcpy(id, key + sizeof(prefix) - 1, CB_ID_LEN);
 	id[CB_ID_LEN] = '\0';
-	secret = key + sizeof(prefix) + CB_ID_LEN;
+	*secretp = key + sizeof(prefix) + CB_ID_LEN;
+	return 0;
+}
+
+
+int auth_key_verify(struct store *st, const char *key,
+		    struct store_apikey *k)
+{
+	uint8_t h[STORE_HASH_LEN];
+	char id[CB_ID_LEN + 1];
+	const char *secret;
+	int err;
+
+	if (!key || !k)
+		return EINVAL;
+	err = auth_key_split(key, id, &secret);
+	if (err)
+		return err;
 
 	err = store_apikey_find(st, k, id);
 	if (err == ENOENT)
@@ -110,7 +124,7 @@ int auth_key_verify(struct store *st, const char *key,
 	if (err)
 		return err;
 
-	secret_hash(h, secret);
+	auth_key_secret_hash(h, secret);
 	if (sodium_memcmp(h, k->hash, sizeof(h)) || k->revoked_ms)
 		return EACCES;
 	return 0;

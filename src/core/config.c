@@ -176,6 +176,10 @@ static const struct ckey config_table[] = {
 	 1000, "failed logins per login or client address before 429"},
 	{"auth.login_lock", CT_U32, F(login_lock_s), "30", 1, 86400,
 	 "seconds of the first login lock-out; doubles per further failure"},
+	{"auth.key_cache_s", CT_U32, F(key_cache_s), "5", 0, 300,
+	 "seconds a verified API key is answered from memory without the "
+	 "store; revoking through the API is immediate, with the CLI it "
+	 "takes this long; 0: always ask the store"},
 	{"auth.cookie_secure", CT_BOOL, F(cookie_secure), "no", 0, 0,
 	 "mark session cookies Secure without api.tls_cert (TLS ended by a "
 	 "proxy in front); with api.tls_cert they always are"},
