@@ -360,8 +360,13 @@ static void dial_error(struct api_req *req, int err)
 	if (err == ENOENT || err == EINVAL)
 		api_error(req, 422, "invalid_destination", "to",
 			  "not a number, SIP URI or registered user");
-	else if (err == EOVERFLOW)
-		api_error(req, 503, "capacity", NULL, "too many calls");
+	else if (err == EOVERFLOW || err == EADDRINUSE) {
+		/* call limit, or every RTP port pair in use or resting */
+		req->hdrs = "Retry-After: 1\r\n";
+		api_error(req, 503, "capacity", NULL, err == EOVERFLOW ?
+			  "too many calls" : "no media ports free");
+		req->hdrs = NULL;
+	}
 	else
 		api_error(req, 500, "internal", NULL, "cannot originate");
 }
