@@ -33,7 +33,8 @@ LDFLAGS  += $(SAN) -Wl,--export-dynamic-symbol='tmr_*' \
 
 LIB_SRC  := $(sort $(wildcard src/core/*.c src/call/*.c src/sip/*.c \
 	      src/media/*.c src/tts/*.c src/store/*.c src/auth/*.c \
-	      src/api/*.c src/money/*.c src/meter/*.c))
+	      src/api/*.c src/money/*.c src/meter/*.c \
+	      src/acd/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 SIM_SRC  := $(sort $(wildcard src/simnet/*.c))
 SIM_OBJ  := $(SIM_SRC:%.c=$(BUILD)/%.o)
@@ -88,6 +89,9 @@ $(BUILD)/bench/ledger: LDLIBS := $(BUILD)/libcb.a $(LDLIBS)
 # bench/meter.c measures the meter (src/meter/) itself: it links libcb
 $(BUILD)/bench/meter: $(BUILD)/libcb.a
 $(BUILD)/bench/meter: LDLIBS := $(BUILD)/libcb.a $(LDLIBS)
+# bench/acd.c measures the ACD core (src/acd/) itself: it links libcb
+$(BUILD)/bench/acd: $(BUILD)/libcb.a
+$(BUILD)/bench/acd: LDLIBS := $(BUILD)/libcb.a $(LDLIBS)
 
 # objects of bench/<name>/ go to bench-obj/<name>/: bench/<name> is the
 # program; one link rule per directory, its objects as prerequisites

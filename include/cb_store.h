@@ -530,3 +530,38 @@ int  store_charge_put(struct store *st, const struct store_charge *v,
 int  store_charge_list_call(struct store *st, const char *tenant_id,
 			    const char *call_id, store_charge_h *h,
 			    void *arg);
+
+
+/* ---- web callbacks (src/api/callbacks.c) ---------------------------- */
+
+enum {
+	STORE_CB_ARG_MAX = 4100,  /**< a spoken text (UTF-8), a prompt or a
+				       destination, NUL included          */
+};
+
+/** One callback request and where it stands */
+struct store_callback {
+	char id[CB_ID_LEN + 1];
+	char tenant_id[CB_ID_LEN + 1];
+	char client[80];          /**< number, account:ID or user:ID   */
+	char to[64];              /**< the number called               */
+	char service[8];          /**< play, say or bridge             */
+	char arg[STORE_CB_ARG_MAX];
+	char voice[48];
+	char status_callback[STORE_URL_MAX];
+	char state[16];           /**< scheduled ... completed         */
+	char call_id[CB_ID_LEN + 1];  /**< "" until placed             */
+	uint64_t due_ms, created_ms, updated_ms;
+	uint32_t ver;             /**< a put only replaces a lower ver */
+};
+
+typedef bool (store_callback_h)(const struct store_callback *c, void *arg);
+
+int  store_callback_put(struct store *st, const struct store_callback *c);
+int  store_callback_list(struct store *st, store_callback_h *h, void *arg);
+/* the number to call back a client (account:ID, user:ID) at */
+int  store_client_number_put(struct store *st, const char *tenant_id,
+			    const char *client, const char *number,
+			    uint64_t now_ms);
+int  store_client_number_get(struct store *st, const char *tenant_id,
+			    const char *client, char *number, size_t sz);

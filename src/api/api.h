@@ -289,6 +289,15 @@ void record_close(void);
 
 /* originate.c */
 struct leg_dial;
+/* callbacks.c: web callbacks, scheduled and placed (after orig_init) */
+int  callbacks_init(void);
+void callbacks_close(void);
+void api_callbacks_create(struct api_req *req);
+void api_callbacks_list(struct api_req *req);
+void api_callbacks_get(struct api_req *req);
+void api_callbacks_delete(struct api_req *req);
+void api_client_numbers_put(struct api_req *req);
+
 int  orig_init(void);
 void orig_close(void);
 int  orig_start(struct call **callp, const struct leg_dial *dial,

@@ -96,6 +96,19 @@ static const struct route routes[] = {
 	{"POST",   "/v1/calls/{}/legs/{}/trouble", api_leg_trouble,
 	 "report trouble on a finished leg: {kind, text?}; credits at most "
 	 "one minute, once per leg", API_AUTH},
+	{"GET",    "/v1/callbacks", api_callbacks_list,
+	 "the tenant's web callbacks", API_AUTH},
+	{"POST",   "/v1/callbacks", api_callbacks_create,
+	 "call a client back: {client: {number | account | login, "
+	 "password}, to?, service: {play | say, voice? | bridge_to}, at?, "
+	 "status_callback?}", API_AUTH},
+	{"GET",    "/v1/callbacks/{}", api_callbacks_get,
+	 "one callback: status, call_id once placed", API_AUTH},
+	{"DELETE", "/v1/callbacks/{}", api_callbacks_delete,
+	 "cancel a callback not yet placed (else 409)", API_AUTH},
+	{"PUT",    "/v1/client-numbers", api_client_numbers_put,
+	 "the number a client is called back at: {account | login, "
+	 "number}", API_AUTH},
 	{"GET",    "/v1/cdrs", api_cdrs_list,
 	 "the tenant's finished CDRs: ?after=SEQ&limit=N", API_AUTH},
 	{"GET",    "/v1/events", api_events,

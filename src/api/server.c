@@ -523,6 +523,8 @@ int api_init(const struct cb_config *cfg)
 		err = events_init(cfg);
 	if (!err)
 		err = webhook_init(cfg);
+	if (!err)
+		err = callbacks_init();
 	if (err) {
 		api_close();
 		return err;
@@ -536,6 +538,7 @@ int api_init(const struct cb_config *cfg)
 
 void api_close(void)
 {
+	callbacks_close();
 	webhook_close();
 	events_close();
 	record_close();

@@ -192,6 +192,21 @@ static const char *migrations[] = {
 	" txn_id TEXT NOT NULL, state INTEGER NOT NULL,"
 	" created_ms INTEGER NOT NULL);"
 	"CREATE INDEX call_charges_call ON call_charges(call_id);",
+
+	/* 6: web callback requests (src/api/callbacks.c) */
+	"CREATE TABLE callbacks ("
+	" id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL,"
+	" client TEXT NOT NULL, dest TEXT NOT NULL, service TEXT NOT NULL,"
+	" arg TEXT NOT NULL, voice TEXT NOT NULL,"
+	" status_callback TEXT NOT NULL, state TEXT NOT NULL,"
+	" call_id TEXT NOT NULL, due_ms INTEGER NOT NULL,"
+	" created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL,"
+	" ver INTEGER NOT NULL);"
+	"CREATE INDEX callbacks_tenant ON callbacks(tenant_id, created_ms);"
+	"CREATE TABLE client_numbers ("
+	" tenant_id TEXT NOT NULL, client TEXT NOT NULL,"
+	" number TEXT NOT NULL, updated_ms INTEGER NOT NULL,"
+	" PRIMARY KEY (tenant_id, client));",
 };
 
 
@@ -430,6 +445,10 @@ const struct store_ops store_sqlite_ops = {
 	.outbox_prune = sqlite_outbox_prune,
 	.idem_prune = sqlite_idem_prune,
 	.session_prune = sqlite_session_prune,
+	.callback_put = sqlite_callback_put,
+	.callback_list = sqlite_callback_list,
+	.client_number_put = sqlite_client_number_put,
+	.client_number_get = sqlite_client_number_get,
 	.money = &store_sqlite_money_ops,
 	.cdr = &store_sqlite_cdr_ops,
 };

@@ -45,6 +45,15 @@ int  sqlite_idem_get(void *db, struct store_idem *r, const char *tenant_id,
 		     const char *key, uint64_t min_created_ms);
 int  sqlite_idem_put(void *db, const struct store_idem *r);
 
+/* sqlite_callback.c */
+int  sqlite_callback_put(void *db, const struct store_callback *c);
+int  sqlite_callback_list(void *db, store_callback_h *h, void *arg);
+int  sqlite_client_number_put(void *db, const char *tenant_id,
+			      const char *client, const char *number,
+			      uint64_t now_ms);
+int  sqlite_client_number_get(void *db, const char *tenant_id,
+			      const char *client, char *number, size_t sz);
+
 /* sqlite_outbox.c */
 int  sqlite_outbox_put(void *db, const struct store_outbox *o);
 int  sqlite_outbox_list_pending(void *db, store_outbox_h *h, void *arg);

@@ -98,6 +98,41 @@ int store_version(struct store *st, unsigned *vp)
 }
 
 
+int store_callback_put(struct store *st, const struct store_callback *c)
+{
+	if (!c || !c->id[0] || !c->tenant_id[0])
+		return EINVAL;
+	CALL(st, callback_put, c);
+}
+
+
+int store_callback_list(struct store *st, store_callback_h *h, void *arg)
+{
+	if (!h)
+		return EINVAL;
+	CALL(st, callback_list, h, arg);
+}
+
+
+int store_client_number_put(struct store *st, const char *tenant_id,
+			    const char *client, const char *number,
+			    uint64_t now_ms)
+{
+	if (!tenant_id || !client || !number)
+		return EINVAL;
+	CALL(st, client_number_put, tenant_id, client, number, now_ms);
+}
+
+
+int store_client_number_get(struct store *st, const char *tenant_id,
+			    const char *client, char *number, size_t sz)
+{
+	if (!tenant_id || !client || !number || !sz)
+		return EINVAL;
+	CALL(st, client_number_get, tenant_id, client, number, sz);
+}
+
+
 int store_tenant_create(struct store *st, const struct store_tenant *t)
 {
 	if (!t || !t->id[0] || !t->name[0])

@@ -56,6 +56,14 @@ struct store_ops {
 			   uint32_t *np);
 	int  (*session_prune)(void *db, uint64_t now_ms, uint32_t max,
 			      uint32_t *np);
+	int  (*callback_put)(void *db, const struct store_callback *c);
+	int  (*callback_list)(void *db, store_callback_h *h, void *arg);
+	int  (*client_number_put)(void *db, const char *tenant_id,
+				  const char *client, const char *number,
+				  uint64_t now_ms);
+	int  (*client_number_get)(void *db, const char *tenant_id,
+				  const char *client, char *number,
+				  size_t sz);
 	/* money: its own table (store_money.h) */
 	const struct store_money_ops *money;
 	/* billing records and metering: their own table (store_cdr.h) */

@@ -1,0 +1,228 @@
+"""Web callbacks (seed 000): POST /v1/callbacks asks callbridge to call a
+client back and deliver a service on that call.  The simulated network
+answers: +15550100 answers and echoes, +15550102 is busy, +15550104 is an
+invalid number.  Schedules are never slept on: a callback due now (no
+`at`, or `at` in the past) is placed at once; one due a few seconds ahead
+is waited for with wait_for."""
+
+import datetime
+
+import pytest
+
+import cbtest
+
+FINAL = ("completed", "busy", "no-answer", "invalid-number", "failed",
+         "canceled")
+
+
+def rfc3339(seconds_from_now):
+    t = datetime.datetime.now(datetime.timezone.utc) + \
+        datetime.timedelta(seconds=seconds_from_now)
+    return t.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def get(cb, cid):
+    st, body = cb.api("GET", "/v1/callbacks/" + cid)
+    assert st == 200, body
+    return body
+
+
+def wait_final(cb, cid, timeout=30):
+    return cbtest.wait_for(
+        lambda: (lambda c: c if c["status"] in FINAL else None)(
+            get(cb, cid)), timeout=timeout, what="a final callback status")
+
+
+def create(cb, body, status=201):
+    st, res = cb.api("POST", "/v1/callbacks", body)
+    assert st == status, res
+    return res
+
+
+def list_ids(cb):
+    st, body = cb.api("GET", "/v1/callbacks")
+    assert st == 200, body
+    return [c["id"] for c in body["callbacks"]]
+
+
+@pytest.mark.skipif(not cbtest.have("espeak-ng"),
+                    reason="espeak-ng not installed")
+def test_say_callback_is_answered_and_completed(cb, simnet):
+    res = create(cb, {"client": {"number": "+15550100"},
+                      "service": {"say": "This is your callback. Goodbye."}})
+    assert res["to"] == "+15550100" and res["service"] == "say", res
+    assert res["status"] in ("scheduled", "dialing"), res
+
+    # answered while the text streams
+    c = cbtest.wait_for(lambda: (lambda x: x if x["status"] in (
+        "in-progress",) + FINAL else None)(get(cb, res["id"])),
+        what="the callback to be answered")
+    assert c["call_id"], c
+
+    c = wait_final(cb, res["id"])
+    assert c["status"] == "completed", c
+    call = cb.call(c["call_id"])
+    leg = call["legs"][0]
+    assert leg["answered_ms"] > 0 and leg["rtp"]["tx"] > 50, leg
+    rec = cbtest.wait_for(lambda: simnet.finished(), what="simnet record")
+    assert rec[0]["number"] == "+15550100" and rec[0]["rtp_rx"] > 50, rec
+    assert res["id"] in list_ids(cb)
+
+
+def test_busy_and_invalid_outcomes(cb, simnet):
+    busy = create(cb, {"client": {"number": "+15550102"},
+                       "service": {"play": "welcome.wav"}})
+    bad = create(cb, {"client": {"number": "+15550101"},
+                      "to": "+15550104",
+                      "service": {"bridge_to": "+15550100"},
+                      "at": rfc3339(-60)})          # past: placed now
+    assert wait_final(cb, busy["id"])["status"] == "busy"
+    c = wait_final(cb, bad["id"])
+    assert c["status"] == "invalid-number" and c["call_id"], c
+    assert bad["to"] == "+15550104"
+
+
+def test_scheduled_then_canceled(cb, simnet):
+    res = create(cb, {"client": {"number": "+15550100"},
+                      "service": {"play": "welcome.wav"},
+                      "at": rfc3339(3600)})
+    assert res["status"] == "scheduled" and res["call_id"] is None, res
+    st, body = cb.api("DELETE", "/v1/callbacks/" + res["id"])
+    assert st == 200 and body["status"] == "canceled", body
+    assert get(cb, res["id"])["status"] == "canceled"
+    st, body = cb.api("DELETE", "/v1/callbacks/" + res["id"])
+    assert st == 409 and body["error"]["code"] == "already_placed", body
+    assert cb.calls() == [] and simnet.finished() == []
+
+
+def test_scheduled_is_placed_at_its_time(cb, simnet):
+    res = create(cb, {"client": {"number": "+15550100"},
+                      "service": {"play": "welcome.wav"},
+                      "at": rfc3339(1.5)})
+    assert res["status"] == "scheduled", res
+    c = wait_final(cb, res["id"])
+    assert c["status"] == "completed" and c["call_id"], c
+    # a placed callback cannot be canceled
+    st, body = cb.api("DELETE", "/v1/callbacks/" + res["id"])
+    assert st == 409, body
+
+
+def test_survives_a_restart(tmp_path, procs, simnet):
+    cb1 = cbtest.Callbridge(str(tmp_path), trunk_port=simnet.port)
+    res = create(cb1, {"client": {"number": "+15550100"},
+                       "service": {"play": "welcome.wav"},
+                       "at": rfc3339(2)})
+    cb1.p.kill()                       # kill -9 before it is due
+    cb1.p.wait()
+    cb1.logf.close()
+    assert simnet.finished() == []
+
+    cb2 = cbtest.Callbridge(str(tmp_path), trunk_port=simnet.port,
+                            name="callbridge2")
+    procs.append(cb2)
+    c = wait_final(cb2, res["id"])
+    assert c["status"] == "completed", c
+    recs = cbtest.wait_for(lambda: simnet.finished(), what="simnet record")
+    assert [r["number"] for r in recs] == ["+15550100"], recs
+
+
+def test_login_and_account_identification(cb, simnet):
+    pw = "correct horse battery"
+    cb.admin_ok("user", "create", "default", "carol", "customer",
+                stdin=pw + "\n")
+    st, acc = cb.api("POST", "/v1/accounts", {"name": "carol-acct"})
+    assert st == 201, acc
+
+    ok = create(cb, {"client": {"login": "carol", "password": pw},
+                     "to": "+15550100", "service": {"play": "welcome.wav"},
+                     "at": rfc3339(3600)})
+    assert ok["client"].startswith("user:"), ok
+    ok2 = create(cb, {"client": {"account": "carol-acct"},
+                      "to": "+15550100", "service": {"play": "welcome.wav"},
+                      "at": rfc3339(3600)})
+    assert ok2["client"] == "account:" + acc["id"], ok2
+    for cid in (ok["id"], ok2["id"]):
+        assert cb.api("DELETE", "/v1/callbacks/" + cid)[0] == 200
+
+
+def test_number_resolved_from_the_client(cb, simnet):
+    pw = "correct horse battery"
+    cb.admin_ok("user", "create", "default", "erin", "customer",
+                stdin=pw + "\n")
+    st, acc = cb.api("POST", "/v1/accounts", {"name": "erin-acct"})
+    assert st == 201, acc
+    play = {"play": "welcome.wav"}
+
+    # no number on record: refused, nothing created
+    st, res = cb.api("POST", "/v1/callbacks",
+                     {"client": {"account": "erin-acct"}, "service": play})
+    assert st == 422 and res["error"]["code"] == "no_number", res
+
+    st, res = cb.api("PUT", "/v1/client-numbers",
+                     {"account": acc["id"], "number": "+15550102"})
+    assert st == 200 and res["client"] == "account:" + acc["id"], res
+    st, res = cb.api("PUT", "/v1/client-numbers",
+                     {"login": "erin", "number": "+15550100"})
+    assert st == 200 and res["client"].startswith("user:"), res
+    for body, code, field in (
+            ({"account": "nope", "number": "+15550100"}, "unknown_account",
+             "account"),
+            ({"login": "nope", "number": "+15550100"}, "unknown_user",
+             "login")):
+        st, res = cb.api("PUT", "/v1/client-numbers", body)
+        assert st == 404 and res["error"]["code"] == code, res
+        assert res["error"]["field"] == field, res
+    st, res = cb.api("PUT", "/v1/client-numbers",
+                     {"login": "erin", "number": "x"})
+    assert st == 422 and res["error"]["code"] == "invalid_number", res
+
+    by_acct = create(cb, {"client": {"account": "erin-acct"},
+                          "service": play})
+    by_login = create(cb, {"client": {"login": "erin", "password": pw},
+                           "service": play})
+    assert by_acct["to"] == "+15550102", by_acct
+    assert by_login["to"] == "+15550100", by_login
+    assert wait_final(cb, by_acct["id"])["status"] == "busy"
+    assert wait_final(cb, by_login["id"])["status"] == "completed"
+
+
+def test_bad_input_creates_nothing(cb, simnet):
+    pw = "correct horse battery"
+    cb.admin_ok("user", "create", "default", "dave", "customer",
+                stdin=pw + "\n")
+    play = {"play": "welcome.wav"}
+    cases = [
+        ({"client": {"number": "12"}, "service": play},
+         422, "invalid_number", "client.number"),
+        ({"client": {"number": "+15550100"}, "to": "not a number",
+          "service": play}, 422, "invalid_number", "to"),
+        ({"client": {"login": "dave", "password": "wrong password!"},
+          "to": "+15550100", "service": play},
+         401, "invalid_credentials", "client"),
+        ({"client": {"login": "nobody", "password": "wrong password!"},
+          "to": "+15550100", "service": play},
+         401, "invalid_credentials", "client"),
+        ({"client": {"account": "no-such-account"}, "to": "+15550100",
+          "service": play}, 404, "unknown_account", "client.account"),
+        ({"client": {"login": "dave", "password": pw},
+          "service": play}, 422, "no_number", "to"),
+        ({"client": {"number": "+15550100", "account": "x"},
+          "service": play}, 422, "conflicting_fields", "client"),
+        ({"client": {"number": "+15550100"}}, 400, "missing_field",
+         "service"),
+        ({"client": {"number": "+15550100"},
+          "service": {"play": "../etc/passwd"}}, 400, "invalid_field",
+         "service.play"),
+        ({"client": {"number": "+15550100"}, "service": play,
+          "at": "tomorrow"}, 400, "invalid_field", "at"),
+        ({"client": {"number": "+15550100"}, "service": play,
+          "status_callback": "ftp://x"}, 400, "invalid_field",
+         "status_callback"),
+    ]
+    for body, status, code, field in cases:
+        st, res = cb.api("POST", "/v1/callbacks", body)
+        assert st == status, (body, res)
+        assert res["error"]["code"] == code, (body, res)
+        assert res["error"]["field"] == field, (body, res)
+    assert list_ids(cb) == [] and cb.calls() == []
+    assert cb.api("GET", "/v1/callbacks/k-nosuch")[0] == 404
