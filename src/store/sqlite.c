@@ -377,6 +377,10 @@ static int sq_open(void **dbp, const char *path)
 		err = migrate(db);
 	if (err)
 		goto out;
+	err = sqlite_ckpt_start(db, path);
+	if (err)
+		log_warn(NULL, "store: checkpoints stay on the writers' path "
+			 "(%m)", err);
 
 	*dbp = db;
 	return 0;
@@ -390,6 +394,8 @@ static int sq_open(void **dbp, const char *path)
 static void sq_close(void *db)
 {
 	sqlite3_stmt *s;
+
+	sqlite_ckpt_stop(db);
 
 	/* statements kept prepared (sqlite_money.c's cache) */
 	while ((s = sqlite3_next_stmt(db, NULL)) != NULL)

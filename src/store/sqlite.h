@@ -15,6 +15,10 @@ int  sqlite_exec(sqlite3 *db, const char *sql);
 void sqlite_text(sqlite3_stmt *s, int col, char *buf, size_t sz);
 int  sqlite_run(sqlite3 *db, sqlite3_stmt *s, const char *what);
 
+/* sqlite_ckpt.c: WAL checkpoints on a thread of their own */
+int  sqlite_ckpt_start(sqlite3 *wdb, const char *path);
+void sqlite_ckpt_stop(sqlite3 *wdb);
+
 /* sqlite_auth.c */
 int  sqlite_tenant_create(void *db, const struct store_tenant *t);
 int  sqlite_tenant_get(void *db, struct store_tenant *t, const char *key);
