@@ -22,6 +22,7 @@
 #include <time.h>
 #include <re.h>
 #include "api.h"
+#include "cb_tts.h"
 #include "cb_media.h"
 #include "cb_sip.h"
 
@@ -272,6 +273,26 @@ static int print_media(struct mbuf *mb)
 }
 
 
+static int print_tts(struct mbuf *mb)
+{
+	static const char name[] = "callbridge_tts_requests_total";
+	struct tts_stats t;
+	int err;
+
+	tts_stats_get(&t);
+
+	err  = family(mb, name, "counter", "spoken-text requests: served from "
+		      "the cache (hit), joined a running synthesis "
+		      "(coalesced), ran espeak-ng (spawned), got no file "
+		      "(failed)");
+	err |= sample(mb, name, "result", "hit", t.hits);
+	err |= sample(mb, name, "result", "coalesced", t.coalesced);
+	err |= sample(mb, name, "result", "spawned", t.spawned);
+	err |= sample(mb, name, "result", "failed", t.failed);
+	return err;
+}
+
+
 static int print_api(struct mbuf *mb)
 {
 	int err;
@@ -349,6 +370,7 @@ void api_metrics(struct api_req *req)
 	err |= print_calls(mb);
 	err |= print_sip(mb);
 	err |= print_media(mb);
+	err |= print_tts(mb);
 	err |= print_api(mb);
 	err |= print_store(mb);
 	if (err) {

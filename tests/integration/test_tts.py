@@ -16,6 +16,7 @@ import wave
 import pytest
 
 import cbtest
+from test_metrics import scrape, val
 
 pytestmark = pytest.mark.skipif(not cbtest.have("espeak-ng"),
                                 reason="espeak-ng not installed")
@@ -106,6 +107,11 @@ def test_say_is_heard_and_synthesized_once(tmp_path, procs, simnet):
     assert run_count(runs) == 1
     assert "tts: cache hit " + cache_name(TEXT) in cb.log()
     assert os.listdir(cache) == [cache_name(TEXT)]   # no temp files left
+    m = scrape(cb)          # and /metrics tells the same story
+    tts = "callbridge_tts_requests_total"
+    assert val(m, tts, result="spawned") == 1, m
+    assert val(m, tts, result="hit") == 1, m
+    assert val(m, tts, result="failed") == 0, m
 
     # another voice is another text
     spoken_call(cb, TEXT, voice="en-gb")
