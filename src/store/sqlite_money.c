@@ -58,6 +58,20 @@ void sm_done(sqlite3_stmt *s)
 }
 
 
+/**
+ * Step to the one row a look-up expects: 0 with the statement on it
+ * (read its columns, then sm_done()), ENOENT if there is none.
+ */
+int sm_step_one(sqlite3 *db, sqlite3_stmt *s, const char *what)
+{
+	int rc = sqlite3_step(s);
+
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? ENOENT : sqlite_err(db, rc, what);
+}
+
+
 /** Step a statement that returns no rows, then give it back */
 int sm_run(sqlite3 *db, sqlite3_stmt *s, const char *what)
 {
@@ -151,7 +165,6 @@ int sm_int64(sqlite3 *db, int64_t *vp, const char *sql, const char *a1,
 {
 	sqlite3_stmt *s;
 	int err = sm_prep(db, &s, sql);
-	int rc;
 
 	if (err)
 		return err;
@@ -159,11 +172,9 @@ int sm_int64(sqlite3 *db, int64_t *vp, const char *sql, const char *a1,
 		sqlite3_bind_text(s, 1, a1, -1, SQLITE_TRANSIENT);
 	if (a2)
 		sqlite3_bind_text(s, 2, a2, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
+	err = sm_step_one(db, s, sql);
+	if (!err)
 		*vp = sqlite3_column_int64(s, 0);
-	else
-		err = rc == SQLITE_DONE ? ENOENT : sqlite_err(db, rc, sql);
 	sm_done(s);
 	return err;
 }
@@ -223,7 +234,7 @@ int sm_available(sqlite3 *db, const char *account_id, int64_t *availp)
 {
 	sqlite3_stmt *s;
 	int64_t bal, lim, held, v;
-	int err, rc;
+	int err;
 
 	err = sm_prep(db, &s, "SELECT a.balance, a.credit_limit,"
 			  " COALESCE(t.allow_credit, 0),"
@@ -235,12 +246,9 @@ int sm_available(sqlite3 *db, const char *account_id, int64_t *availp)
 	if (err)
 		return err;
 	sqlite3_bind_text(s, 1, account_id, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW) {
-		err = rc == SQLITE_DONE ? ENOENT
-			: sqlite_err(db, rc, "available");
+	err = sm_step_one(db, s, "available");
+	if (err)
 		goto out;
-	}
 	bal = sqlite3_column_int64(s, 0);
 	lim = sqlite3_column_int(s, 2) ? sqlite3_column_int64(s, 1) : 0;
 	held = sqlite3_column_int64(s, 3);
@@ -445,7 +453,7 @@ static int account_get(void *db, struct store_account *a,
 		       const char *tenant_id, const char *key)
 {
 	sqlite3_stmt *s;
-	int err, rc;
+	int err;
 
 	err = sm_prep(db, &s, "SELECT " ACCOUNT_COLS " FROM accounts "
 			  "WHERE tenant_id = ?1 AND (id = ?2 OR name = ?2)");
@@ -453,12 +461,9 @@ static int account_get(void *db, struct store_account *a,
 		return err;
 	sqlite3_bind_text(s, 1, tenant_id, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(s, 2, key, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
+	err = sm_step_one(db, s, "account get");
+	if (!err)
 		account_read(s, a);
-	else
-		err = rc == SQLITE_DONE ? ENOENT
-			: sqlite_err(db, rc, "account get");
 	sm_done(s);
 	return err;
 }

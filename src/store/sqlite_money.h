@@ -20,6 +20,7 @@ enum sm_idem_table {
 
 int  sm_prep(sqlite3 *db, sqlite3_stmt **stp, const char *sql);
 void sm_done(sqlite3_stmt *s);
+int  sm_step_one(sqlite3 *db, sqlite3_stmt *s, const char *what);
 int  sm_run(sqlite3 *db, sqlite3_stmt *s, const char *what);
 int  sm_exec(sqlite3 *db, const char *sql);
 int  sm_begin(sqlite3 *db, bool durable, int *prev_sync);

@@ -41,19 +41,16 @@ static void hold_read(sqlite3_stmt *s, struct store_hold *h)
 int sqlite_money_hold_get(void *db, struct store_hold *h, const char *id)
 {
 	sqlite3_stmt *s;
-	int err, rc;
+	int err;
 
 	err = sm_prep(db, &s, "SELECT " HOLD_COLS " FROM holds "
 			  "WHERE id = ?");
 	if (err)
 		return err;
 	sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
+	err = sm_step_one(db, s, "hold get");
+	if (!err)
 		hold_read(s, h);
-	else
-		err = rc == SQLITE_DONE ? ENOENT
-			: sqlite_err(db, rc, "hold get");
 	sm_done(s);
 	return err;
 }
@@ -304,19 +301,16 @@ int sqlite_money_method_get(void *db, struct store_method *m,
 			    const char *id)
 {
 	sqlite3_stmt *s;
-	int err, rc;
+	int err;
 
 	err = sm_prep(db, &s, "SELECT " METHOD_COLS " FROM pay_methods "
 			  "WHERE id = ?");
 	if (err)
 		return err;
 	sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
+	err = sm_step_one(db, s, "method get");
+	if (!err)
 		method_read(s, m);
-	else
-		err = rc == SQLITE_DONE ? ENOENT
-			: sqlite_err(db, rc, "method get");
 	sm_done(s);
 	return err;
 }

@@ -16,7 +16,7 @@ int sqlite_money_tenant_get(void *db, struct store_money_tenant *mt,
 			    const char *tenant_id)
 {
 	sqlite3_stmt *s;
-	int err, rc;
+	int err;
 
 	err = sm_prep(db, &s, "SELECT currency, tax_ppm, conf_min, "
 			  "allow_credit, overcapture, limit_policy, "
@@ -25,8 +25,8 @@ int sqlite_money_tenant_get(void *db, struct store_money_tenant *mt,
 	if (err)
 		return err;
 	sqlite3_bind_text(s, 1, tenant_id, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	err = sm_step_one(db, s, "money tenant");
+	if (!err) {
 		memset(mt, 0, sizeof(*mt));
 		str_ncpy(mt->tenant_id, tenant_id, sizeof(mt->tenant_id));
 		sqlite_text(s, 0, mt->currency, sizeof(mt->currency));
@@ -38,10 +38,6 @@ int sqlite_money_tenant_get(void *db, struct store_money_tenant *mt,
 		mt->typical_s = (uint32_t)sqlite3_column_int64(s, 6);
 		mt->hold_min = sqlite3_column_int64(s, 7);
 		mt->hold_max = sqlite3_column_int64(s, 8);
-	}
-	else {
-		err = rc == SQLITE_DONE ? ENOENT
-			: sqlite_err(db, rc, "money tenant");
 	}
 	sm_done(s);
 	return err;
@@ -135,7 +131,7 @@ int sqlite_money_rate_find(void *db, struct store_rate *r,
 			   const char *tenant_id, const char *digits)
 {
 	sqlite3_stmt *s;
-	int err, rc;
+	int err;
 
 	err = sm_prep(db, &s, "SELECT " RATE_COLS " FROM rates "
 			  "WHERE tenant_id = ?1 AND prefix IN ("
@@ -147,12 +143,9 @@ int sqlite_money_rate_find(void *db, struct store_rate *r,
 		return err;
 	sqlite3_bind_text(s, 1, tenant_id, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(s, 2, digits, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
+	err = sm_step_one(db, s, "rate find");
+	if (!err)
 		rate_read(s, r);
-	else
-		err = rc == SQLITE_DONE ? ENOENT
-			: sqlite_err(db, rc, "rate find");
 	sm_done(s);
 	return err;
 }

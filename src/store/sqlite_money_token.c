@@ -37,7 +37,7 @@ int sqlite_money_token_service_get(void *db, struct store_token_service *s,
 				   const char *tenant_id, const char *service)
 {
 	sqlite3_stmt *q;
-	int err, rc;
+	int err;
 
 	err = sm_prep(db, &q, "SELECT per_minute, price FROM "
 			  "token_services WHERE tenant_id = ? AND "
@@ -46,17 +46,13 @@ int sqlite_money_token_service_get(void *db, struct store_token_service *s,
 		return err;
 	sqlite3_bind_text(q, 1, tenant_id, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(q, 2, service, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
+	err = sm_step_one(db, q, "token service");
+	if (!err) {
 		memset(s, 0, sizeof(*s));
 		str_ncpy(s->tenant_id, tenant_id, sizeof(s->tenant_id));
 		str_ncpy(s->service, service, sizeof(s->service));
 		s->per_minute = sqlite3_column_int(q, 0) != 0;
 		s->price = sqlite3_column_int64(q, 1);
-	}
-	else {
-		err = rc == SQLITE_DONE ? ENOENT
-			: sqlite_err(db, rc, "token service");
 	}
 	sm_done(q);
 	return err;
@@ -200,7 +196,7 @@ int sqlite_money_credit_get(void *db, struct store_credit *c,
 			    const char *tenant_id, const char *leg_id)
 {
 	sqlite3_stmt *s;
-	int err, rc;
+	int err;
 
 	err = sm_prep(db, &s, "SELECT account_id, reason, amount, "
 			  "txn_id, created_ms FROM credits WHERE "
@@ -209,8 +205,8 @@ int sqlite_money_credit_get(void *db, struct store_credit *c,
 		return err;
 	sqlite3_bind_text(s, 1, tenant_id, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(s, 2, leg_id, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	err = sm_step_one(db, s, "credit get");
+	if (!err) {
 		memset(c, 0, sizeof(*c));
 		str_ncpy(c->tenant_id, tenant_id, sizeof(c->tenant_id));
 		str_ncpy(c->leg_id, leg_id, sizeof(c->leg_id));
@@ -219,10 +215,6 @@ int sqlite_money_credit_get(void *db, struct store_credit *c,
 		c->amount = sqlite3_column_int64(s, 2);
 		sqlite_text(s, 3, c->txn_id, sizeof(c->txn_id));
 		c->created_ms = (uint64_t)sqlite3_column_int64(s, 4);
-	}
-	else {
-		err = rc == SQLITE_DONE ? ENOENT
-			: sqlite_err(db, rc, "credit get");
 	}
 	sm_done(s);
 	return err;
