@@ -34,7 +34,7 @@ LDFLAGS  += $(SAN) -Wl,--export-dynamic-symbol='tmr_*' \
 LIB_SRC  := $(sort $(wildcard src/core/*.c src/call/*.c src/sip/*.c \
 	      src/media/*.c src/tts/*.c src/store/*.c src/auth/*.c \
 	      src/api/*.c src/money/*.c src/meter/*.c \
-	      src/acd/*.c))
+	      src/acd/*.c src/cc/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 SIM_SRC  := $(sort $(wildcard src/simnet/*.c))
 SIM_OBJ  := $(SIM_SRC:%.c=$(BUILD)/%.o)

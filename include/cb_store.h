@@ -565,3 +565,113 @@ int  store_client_number_put(struct store *st, const char *tenant_id,
 			    uint64_t now_ms);
 int  store_client_number_get(struct store *st, const char *tenant_id,
 			    const char *client, char *number, size_t sz);
+
+
+/* ---- contact centre (src/cc/, src/api/cc_*.c; docs/acd.md) ---------- */
+
+enum {
+	STORE_CC_TEXT_MAX = 513,   /**< announcement, note, page title     */
+	STORE_CC_LIST_MAX = 1025,  /**< origins, hours, skills             */
+};
+
+/** A tenant as a business taking customer calls (one row per tenant) */
+struct store_cc_business {
+	char tenant_id[CB_ID_LEN + 1];
+	char name[81];               /**< spoken: "Acme Cruises"          */
+	char announcement[STORE_CC_TEXT_MAX]; /**< "{business}" replaced */
+	char origins[STORE_CC_LIST_MAX]; /**< "https://a.example ..."     */
+	char hours[STORE_CC_LIST_MAX];   /**< "" always open, else
+					      "mon-fri 09:00-17:00;sat ..."
+					      in UTC                        */
+	char hold_prompt[128];       /**< file of media.prompt_dir, ""    */
+	uint32_t ring_s;             /**< an agent rings this long        */
+	uint32_t fallback_s;         /**< then any agent, whatever skill  */
+	uint32_t wrap_s;             /**< wrap-up after a call            */
+	uint32_t max_noanswer;       /**< ring-outs in a row -> break     */
+	uint32_t position_s;         /**< queue position spoken every; 0 off */
+	char billing_account[CB_ID_LEN + 1]; /**< pays both legs; "" none */
+	uint64_t updated_ms;
+};
+
+/** An agent of a business: a registered user or any number */
+struct store_cc_agent {
+	char id[CB_ID_LEN + 1];
+	char tenant_id[CB_ID_LEN + 1];
+	char name[81];
+	char endpoint[129];          /**< registered user, E.164 or sip:  */
+	char user_id[CB_ID_LEN + 1]; /**< console login (role agent), ""  */
+	char skills[STORE_CC_LIST_MAX]; /**< "cruises:7,flights:3"        */
+	uint64_t created_ms, updated_ms;
+};
+
+/** A customer's call request, from the widget or the business server */
+struct store_cc_request {
+	char id[CB_ID_LEN + 1];
+	char tenant_id[CB_ID_LEN + 1];
+	char source[8];              /**< widget or api                   */
+	char token_hash[65];         /**< hex BLAKE2b-256 of the widget's
+					  progress token; "" for api     */
+	char customer[64];           /**< E.164 number called             */
+	char customer_name[81];
+	char page_url[STORE_URL_MAX];
+	char page_title[STORE_CC_TEXT_MAX];
+	char note[STORE_CC_TEXT_MAX];
+	char skill[33];
+	char agent_hint[CB_ID_LEN + 1]; /**< an agent id, or ""           */
+	char status[20];             /**< scheduled ... completed         */
+	char cause[24];              /**< of the end, "" until then       */
+	char agent_id[CB_ID_LEN + 1];/**< who took it, "" until then      */
+	char call_id[CB_ID_LEN + 1];
+	char wrap_notes[STORE_CC_TEXT_MAX];
+	uint64_t due_ms, created_ms, answered_ms, connected_ms, ended_ms;
+	uint64_t wait_ms;            /**< answered -> agent connected     */
+	uint64_t updated_ms;
+	uint32_t ver;                /**< a put only replaces a lower ver */
+};
+
+typedef bool (store_cc_business_h)(const struct store_cc_business *b,
+				   void *arg);
+typedef bool (store_cc_agent_h)(const struct store_cc_agent *a, void *arg);
+typedef bool (store_cc_request_h)(const struct store_cc_request *r,
+				  void *arg);
+
+int  store_cc_business_put(struct store *st,
+			   const struct store_cc_business *b);
+int  store_cc_business_get(struct store *st, const char *tenant_id,
+			   struct store_cc_business *b);
+int  store_cc_business_list(struct store *st, store_cc_business_h *h,
+			    void *arg);
+int  store_cc_agent_put(struct store *st, const struct store_cc_agent *a);
+int  store_cc_agent_get(struct store *st, const char *tenant_id,
+			const char *id, struct store_cc_agent *a);
+int  store_cc_agent_delete(struct store *st, const char *tenant_id,
+			   const char *id);
+/* tenant_id NULL: every tenant's */
+int  store_cc_agent_list(struct store *st, const char *tenant_id,
+			 store_cc_agent_h *h, void *arg);
+int  store_cc_request_put(struct store *st,
+			  const struct store_cc_request *r);
+int  store_cc_request_get(struct store *st, const char *tenant_id,
+			  const char *id, struct store_cc_request *r);
+/* newest first; agent_id NULL: all of the tenant; since_ms: created at
+ * or after; at most `limit` rows */
+int  store_cc_request_list(struct store *st, const char *tenant_id,
+			   const char *agent_id, uint64_t since_ms,
+			   uint32_t limit, store_cc_request_h *h, void *arg);
+
+/** A tenant's policy for calls its customers ask for */
+struct store_dial_policy {
+	char tenant_id[CB_ID_LEN + 1];
+	char blocked_prefixes[STORE_CC_LIST_MAX]; /**< "+1900 +1976 ..."  */
+	bool number_id;              /**< a bare number identifies a client */
+	uint32_t per_number_hour;    /**< requests per number per hour; 0 off */
+	uint64_t updated_ms;
+};
+
+typedef bool (store_dial_policy_h)(const struct store_dial_policy *p,
+				   void *arg);
+
+int  store_dial_policy_put(struct store *st,
+			   const struct store_dial_policy *p);
+int  store_dial_policy_list(struct store *st, store_dial_policy_h *h,
+			    void *arg);

@@ -289,6 +289,47 @@ void record_close(void);
 
 /* originate.c */
 struct leg_dial;
+/*
+ * dialpolicy.c: a tenant's policy for calls its customers ask for
+ * (callbacks, click-to-call): blocked destination prefixes (premium
+ * numbers), whether a bare number identifies a client, and requests per
+ * number per hour.  Kept in memory, loaded at start.
+ */
+int  dialpolicy_init(void);
+void dialpolicy_close(void);
+/* 0: allowed (and counted); EPERM: blocked destination; EAGAIN: the
+ * number asked too often (retry_s set) */
+int  dialpolicy_check(const char *tenant, const char *number,
+		      uint32_t *retry_s);
+bool dialpolicy_number_id(const char *tenant);
+void api_dial_policy_get(struct api_req *req);
+void api_dial_policy_put(struct api_req *req);
+/* cc_admin.c: business settings, agents, live status (managers) */
+void api_cc_business_get(struct api_req *req);
+void api_cc_business_put(struct api_req *req);
+void api_cc_agents_list(struct api_req *req);
+void api_cc_agents_create(struct api_req *req);
+void api_cc_agents_get(struct api_req *req);
+void api_cc_agents_update(struct api_req *req);
+void api_cc_agents_delete(struct api_req *req);
+void api_cc_status(struct api_req *req);
+/* cc_requests.c: call requests (managers; path b initiation) */
+void api_cc_requests_create(struct api_req *req);
+void api_cc_requests_list(struct api_req *req);
+void api_cc_requests_get(struct api_req *req);
+void api_cc_requests_delete(struct api_req *req);
+/* cc_widget.c: the public widget endpoint (CORS, abuse limits) */
+int  cc_widget_init(void);
+void cc_widget_close(void);
+void api_widget_preflight(struct api_req *req);
+void api_widget_request(struct api_req *req);
+void api_widget_progress(struct api_req *req);
+/* cc_agent.c: the agent console's routes (role agent) */
+void api_agent_me(struct api_req *req);
+void api_agent_status(struct api_req *req);
+void api_agent_hangup(struct api_req *req);
+void api_agent_wrapup(struct api_req *req);
+void api_agent_history(struct api_req *req);
 /* callbacks.c: web callbacks, scheduled and placed (after orig_init) */
 int  callbacks_init(void);
 void callbacks_close(void);

@@ -207,6 +207,46 @@ static const char *migrations[] = {
 	" tenant_id TEXT NOT NULL, client TEXT NOT NULL,"
 	" number TEXT NOT NULL, updated_ms INTEGER NOT NULL,"
 	" PRIMARY KEY (tenant_id, client));",
+
+	/* 7: contact centre (issue 5, seed 003): a tenant's business
+	 * settings, its agents and its customer call requests */
+	"CREATE TABLE cc_business ("
+	" tenant_id TEXT PRIMARY KEY, name TEXT NOT NULL,"
+	" announcement TEXT NOT NULL, origins TEXT NOT NULL,"
+	" hours TEXT NOT NULL, hold_prompt TEXT NOT NULL,"
+	" ring_s INTEGER NOT NULL, fallback_s INTEGER NOT NULL,"
+	" wrap_s INTEGER NOT NULL, max_noanswer INTEGER NOT NULL,"
+	" position_s INTEGER NOT NULL, billing_account TEXT NOT NULL,"
+	" updated_ms INTEGER NOT NULL);"
+	"CREATE TABLE cc_agents ("
+	" id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL,"
+	" name TEXT NOT NULL, endpoint TEXT NOT NULL,"
+	" user_id TEXT NOT NULL, skills TEXT NOT NULL,"
+	" created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL);"
+	"CREATE INDEX cc_agents_tenant ON cc_agents(tenant_id);"
+	"CREATE TABLE cc_requests ("
+	" id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL,"
+	" source TEXT NOT NULL, token_hash TEXT NOT NULL,"
+	" customer TEXT NOT NULL, customer_name TEXT NOT NULL,"
+	" page_url TEXT NOT NULL, page_title TEXT NOT NULL,"
+	" note TEXT NOT NULL, skill TEXT NOT NULL,"
+	" agent_hint TEXT NOT NULL, status TEXT NOT NULL,"
+	" cause TEXT NOT NULL, agent_id TEXT NOT NULL,"
+	" call_id TEXT NOT NULL, wrap_notes TEXT NOT NULL,"
+	" due_ms INTEGER NOT NULL, created_ms INTEGER NOT NULL,"
+	" answered_ms INTEGER NOT NULL, connected_ms INTEGER NOT NULL,"
+	" ended_ms INTEGER NOT NULL, wait_ms INTEGER NOT NULL,"
+	" updated_ms INTEGER NOT NULL, ver INTEGER NOT NULL);"
+	"CREATE INDEX cc_requests_tenant ON cc_requests(tenant_id, created_ms);"
+	"CREATE INDEX cc_requests_agent ON cc_requests(agent_id, created_ms);",
+
+	/* 8: per-tenant dialing policy for customer-requested calls
+	 * (callbacks, click-to-call): refused destination prefixes and
+	 * whether a bare phone number identifies a client */
+	"CREATE TABLE dial_policy ("
+	" tenant_id TEXT PRIMARY KEY, blocked_prefixes TEXT NOT NULL,"
+	" number_id INTEGER NOT NULL, per_number_hour INTEGER NOT NULL,"
+	" updated_ms INTEGER NOT NULL);",
 };
 
 
