@@ -80,6 +80,7 @@ struct acd_config {
 int  acd_alloc(struct acd **acdp, const struct acd_config *cfg,
 	       acd_clock_h *clockh, void *clock_arg,
 	       acd_offer_h *offerh, void *offer_arg);
+int  acd_config_set(struct acd *acd, const struct acd_config *cfg);
 uint64_t acd_now(const struct acd *acd);
 int  acd_tick(struct acd *acd);
 int  acd_debug(struct re_printf *pf, const struct acd *acd);
@@ -108,6 +109,7 @@ const char *acd_agent_ev_name(enum acd_agent_ev ev);
 int  acd_queue_alloc(struct acd_queue **qp, struct acd *acd,
 		     const char *tenant, const char *name,
 		     uint32_t fallback_ms);
+void acd_queue_fallback_set(struct acd_queue *q, uint32_t fallback_ms);
 uint32_t acd_queue_count(const struct acd_queue *q);
 int  acd_queue_debug(struct re_printf *pf, const struct acd_queue *q);
 int  acd_req_alloc(struct acd_req **reqp, struct acd_queue *q,

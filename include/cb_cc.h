@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 struct re_printf;
+struct cb_config;
 struct store_cc_business;
 struct store_cc_agent;
 
@@ -64,8 +65,9 @@ struct cc_request_in {
 	uint64_t due_ms;           /**< desired time, 0 = now             */
 };
 
-/* cc.c: the runtime (after store, call, tts and meter are up) */
-int  cc_init(void);
+/* cc.c: the runtime (after store, call, tts and meter are up); cfg:
+ * media.prompt_dir (hold music) */
+int  cc_init(const struct cb_config *cfg);
 void cc_close(void);
 const char *cc_status_name(enum cc_status st);
 bool cc_status_final(enum cc_status st);

@@ -130,6 +130,8 @@ struct cb_config {
 	uint32_t rate_ip_burst;
 	uint32_t rate_key;        /**< requests/s per key or user, 0 = off */
 	uint32_t rate_key_burst;
+	uint32_t widget_rate;     /**< widget requests/min per address    */
+	uint32_t widget_burst;
 	uint32_t http_timeout_ms; /**< a whole request must arrive in this */
 	uint32_t http_idle_ms;    /**< idle keep-alive connections closed */
 	uint32_t http_conn_per_ip;/**< connections from one address       */

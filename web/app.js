@@ -21,6 +21,8 @@
     keys: { el: 'keys-view', roles: MANAGERS, title: 'API keys' },
     users: { el: 'users-view', roles: MANAGERS, title: 'Users' },
     tenants: { el: 'tenants-view', roles: ['admin'], title: 'Tenants' },
+    contact: { el: 'contact-view', roles: MANAGERS,
+               title: 'Contact centre' },
     none: { el: 'none-view', roles: ['agent', 'customer'],
             title: 'Signed in' },
   };
@@ -106,6 +108,7 @@
 
   function showLogin(msg) {
     stopLive();
+    if (window.cbContact) window.cbContact.hide();
     state.on = false;
     state.csrf = '';
     state.me = null;
@@ -153,6 +156,11 @@
     else if (name === 'users') loadUsers();
     else if (name === 'tenants') loadTenants();
     else if (name === 'dash') refresh();
+    /* the contact page lives in contact.js; it polls while shown */
+    if (window.cbContact) {
+      if (name === 'contact') window.cbContact.show(first);
+      else window.cbContact.hide();
+    }
     if (first && name !== 'dash') {
       const h = $(VIEWS[name].el).querySelector('h1');
       if (h) h.focus();
@@ -790,6 +798,10 @@
     try { await api('POST', '/v1/auth/logout'); } catch (e) { /* gone */ }
     showLogin('You are signed out.');
   });
+
+  /* what contact.js borrows */
+  window.cbConsole = { api, el, pill, errText, confirmDialog, isAdmin,
+                       me: () => state.me };
 
   /* ---- start ------------------------------------------------------- */
 

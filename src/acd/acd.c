@@ -62,6 +62,24 @@ int acd_alloc(struct acd **acdp, const struct acd_config *cfg,
 }
 
 
+/**
+ * Change the configuration of a running ACD: a new wrap-up time applies
+ * to the next wrap-up, max no-answer to the next ring-out (the contact
+ * centre's business settings, src/cc/)
+ *
+ * @return 0 or EINVAL
+ */
+int acd_config_set(struct acd *acd, const struct acd_config *cfg)
+{
+	if (!acd || !cfg)
+		return EINVAL;
+	acd->cfg = *cfg;
+	if (!acd->cfg.lookahead)
+		acd->cfg.lookahead = LOOKAHEAD_DEFAULT;
+	return 0;
+}
+
+
 /** The ACD's current time, ms */
 uint64_t acd_now(const struct acd *acd)
 {

@@ -75,6 +75,14 @@ int acd_queue_alloc(struct acd_queue **qp, struct acd *acd,
 }
 
 
+/** Change the fallback wait (applies at the next dispatch) */
+void acd_queue_fallback_set(struct acd_queue *q, uint32_t fallback_ms)
+{
+	if (q)
+		q->fallback_ms = fallback_ms;
+}
+
+
 /** Requests in the queue (waiting or offered) */
 uint32_t acd_queue_count(const struct acd_queue *q)
 {

@@ -28,6 +28,7 @@ enum {
 		       1 << (API_ROLE_SHIFT + CB_ROLE_AGENT) |
 		       1 << (API_ROLE_SHIFT + CB_ROLE_CUSTOMER),
 	API_CUSTOMERS = 1 << (API_ROLE_SHIFT + CB_ROLE_CUSTOMER),
+	API_AGENTS = 1 << (API_ROLE_SHIFT + CB_ROLE_AGENT),
 };
 
 struct api_idem;
@@ -62,6 +63,8 @@ bool api_owns(const struct api_req *req, const struct call *call);
 bool api_tls(void);
 void api_refuse(struct http_conn *conn, uint16_t scode, const char *code,
 		const char *message, bool close);
+enum { API_ADDR_KEY_MAX = 9 };
+size_t api_addr_key(uint8_t *key, const struct sa *peer);
 
 /* body.c: a body is one JSON object of valid UTF-8 text */
 int  api_body_check(const char *p, size_t len);
@@ -302,22 +305,45 @@ void dialpolicy_close(void);
 int  dialpolicy_check(const char *tenant, const char *number,
 		      uint32_t *retry_s);
 bool dialpolicy_number_id(const char *tenant);
+/* a blocked destination prefix of the tenant (nothing counted) */
+bool dialpolicy_blocked(const char *tenant, const char *number);
 void api_dial_policy_get(struct api_req *req);
 void api_dial_policy_put(struct api_req *req);
-/* cc_admin.c: business settings, agents, live status (managers) */
+/* cc_admin.c: business settings, live status (managers) */
+bool api_cc_tenant_query(struct api_req *req, char *out, size_t sz);
 void api_cc_business_get(struct api_req *req);
 void api_cc_business_put(struct api_req *req);
+void api_cc_status(struct api_req *req);
+/* cc_agents.c: a business's agents (managers) */
 void api_cc_agents_list(struct api_req *req);
 void api_cc_agents_create(struct api_req *req);
 void api_cc_agents_get(struct api_req *req);
 void api_cc_agents_update(struct api_req *req);
 void api_cc_agents_delete(struct api_req *req);
-void api_cc_status(struct api_req *req);
+/* cc_hours.c: business hours "mon-fri 09:00-17:00;sat 10:00-14:00" in
+ * UTC, "" always open (pure) */
+enum { CC_HOURS_MAX = 14 };   /**< spans of one business */
+struct cc_hours_span {
+	uint8_t d0, d1;           /**< first and last day, 0 = Monday */
+	uint16_t open, close;     /**< minutes of the day, open < close */
+};
+bool cc_hours_open(const char *hours, uint64_t unix_ms);
+int  cc_hours_parse(const char *hours, struct cc_hours_span *v,
+		    size_t *np);
+int  cc_hours_days(const char *s, uint8_t *d0, uint8_t *d1);
+int  cc_hours_time(const char *s, uint16_t *min, bool end);
+const char *cc_hours_day(unsigned d);
+int  cc_hours_span_print(struct re_printf *pf,
+			 const struct cc_hours_span *sp);
 /* cc_requests.c: call requests (managers; path b initiation) */
 void api_cc_requests_create(struct api_req *req);
 void api_cc_requests_list(struct api_req *req);
 void api_cc_requests_get(struct api_req *req);
 void api_cc_requests_delete(struct api_req *req);
+void api_cc_request_submit(struct api_req *req, const char *tenant,
+			   const char *source);
+int  api_cc_time_parse(uint64_t *msp, const char *s);
+void api_cc_pf(struct re_printf *pf, struct mbuf *mb);
 /* cc_widget.c: the public widget endpoint (CORS, abuse limits) */
 int  cc_widget_init(void);
 void cc_widget_close(void);
@@ -334,6 +360,14 @@ void api_agent_history(struct api_req *req);
 int  callbacks_init(void);
 void callbacks_close(void);
 void api_callbacks_create(struct api_req *req);
+void callbacks_create(struct api_req *req, const char *tenant,
+		      bool public);
+/* the "Call me" page (public): callme.c, GET one in callbacks.c */
+enum { CALLME_TOKEN_LEN = 32 };
+void api_callme_items(struct api_req *req);
+void api_callme_create(struct api_req *req);
+void api_callme_get(struct api_req *req);
+void callme_close(void);
 void api_callbacks_list(struct api_req *req);
 void api_callbacks_get(struct api_req *req);
 void api_callbacks_delete(struct api_req *req);
@@ -408,6 +442,10 @@ void webhook_close(void);
 int  webhook_call_set(const char *call_id, const char *url);
 bool webhook_url_valid(const char *url);
 int  webhook_tenant_set(const char *tenant_id, const char *url);
+/* an event of the tenant, not of a call, to the tenant's URL (ENOENT:
+ * none); json: one JSON object whose members are added to the body */
+int  webhook_tenant_post(const char *tenant_id, const char *type,
+			 const char *json);
 
 /* ratelimit.c: token buckets per key (pure; the clock is given) */
 enum { RATELIMIT_KEY_MAX = 40 };

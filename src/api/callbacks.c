@@ -29,9 +29,12 @@
  */
 #include <string.h>
 #include <time.h>
+#include <sodium.h>
 #include <re.h>
 #include "api.h"
 #include "cb_tts.h"
+#include "cb_money.h"
+#include "cb_meter.h"
 
 enum cbk_state {
 	CBK_SCHEDULED = 0,
@@ -51,7 +54,20 @@ static const char *const state_names[CBK_STATE_MAX] = {
 	"no-answer", "invalid-number", "failed", "canceled",
 };
 
-enum { AT_MAX_AHEAD_MS = 30ull * 24 * 3600 * 1000 };
+enum {
+	RING_MIN_S = 5,
+	RING_MAX_S = 120,
+};
+
+static const uint64_t at_max_ahead_ms = 30ull * 24 * 3600 * 1000;
+
+/* who pays a billed callback: role A (the client's leg), B (bridge_to) */
+struct cbk_bill {
+	bool on;
+	int limit;                    /* enum money_limit, -1: tenant's */
+	char account[METER_ROLE_MAX][STORE_NAME_MAX];  /* ids once known */
+	enum meter_payer payer[METER_ROLE_MAX];
+};
 
 struct cbk {
 	struct le le;                 /* in cbks */
@@ -60,6 +76,14 @@ struct cbk {
 	bool answered;
 	enum leg_cause cause;         /* of the first leg that ended */
 	struct tts_req *tts;          /* owned, while `say` is synthesized */
+	struct cbk_bill bill;         /* not stored yet (migration 9) */
+	uint32_t ring_s;              /* 0: the default; not stored yet */
+	const char *why;              /* why it failed before dialing */
+	struct api_req *req;          /* a billed POST due now: answered
+					 once authorized (mem_ref'd) */
+	char auth_call[CB_ID_LEN + 1];   /* the call being authorized */
+	char numv[METER_ROLE_MAX][24];   /* E.164 for the meter's spec */
+	char token[CALLME_TOKEN_LEN + 1];   /* "Call me" page's; "" if none */
 };
 
 static struct list cbks;          /* struct cbk, owned, oldest first */
@@ -97,6 +121,8 @@ static void cbk_destructor(void *arg)
 
 	list_unlink(&c->le);
 	mem_deref(c->tts);
+	mem_deref(c->req);
+	sodium_memzero(c->token, sizeof(c->token));
 }
 
 
@@ -225,14 +251,30 @@ static void cbk_set(struct cbk *c, enum cbk_state s, bool place)
 /* ---- placing ---------------------------------------------------------- */
 
 static void schedule(void);
+static int print_one(struct re_printf *pf, void *arg);
+
+
+/* the POST of a billed callback due now gets its answer */
+static void cbk_answer(struct cbk *c)
+{
+	struct api_req *req = c->req;
+
+	if (!req)
+		return;
+	c->req = NULL;
+	api_reply_json(req, 201, "%H", print_one, c);
+	mem_deref(req);
+}
 
 
 static void cbk_end(struct cbk *c, enum leg_cause cause)
 {
 	enum cbk_state s;
 
-	if (state_final(c->state))
+	if (state_final(c->state)) {
+		cbk_answer(c);
 		return;
+	}
 	if (c->answered)
 		s = CBK_COMPLETED;
 	else if (cause == CAUSE_BUSY || cause == CAUSE_REJECTED)
@@ -246,32 +288,182 @@ static void cbk_end(struct cbk *c, enum leg_cause cause)
 	else
 		s = CBK_FAILED;
 	cbk_set(c, s, false);
+	cbk_answer(c);
+}
+
+
+static void cbk_dial_failed(struct cbk *c, int err)
+{
+	log_warn(NULL, "callback=%s cannot dial %s (%m)", c->row.id,
+		 c->row.to, err);
+	cbk_end(c, err == ENOENT || err == EINVAL ?
+		CAUSE_INVALID_NUMBER : CAUSE_FAILED);
+}
+
+
+static const char *bridge_of(const struct store_callback *r)
+{
+	return strcmp(r->service, "bridge") ? NULL : r->arg;
+}
+
+
+static void dial_fill(struct leg_dial *dial, const struct cbk *c)
+{
+	memset(dial, 0, sizeof(*dial));
+	dial->to = c->row.to;
+	dial->ring_timeout_s = c->ring_s;
+}
+
+
+/* dialed: stored with the call id, GET shows it from now on */
+static void cbk_dialed(struct cbk *c, struct call *call)
+{
+	str_ncpy(c->row.call_id, call_id(call), sizeof(c->row.call_id));
+	cbk_set(c, CBK_DIALING, false);
+	cbk_answer(c);
+}
+
+
+/* a refusal of the meter, as the API's error and as the cause */
+static void refused(struct cbk *c, const struct meter_refusal *r)
+{
+	uint16_t scode = 503;
+
+	if (!strcmp(r->code, "insufficient_funds")) {
+		scode = 402;
+		c->why = "insufficient-funds";
+	}
+	else if (!strcmp(r->code, "not_rated")) {
+		scode = 422;
+		c->why = "not-rated";
+	}
+	else if (!strcmp(r->code, "unknown_account")) {
+		scode = 422;
+		c->why = "unknown-account";
+	}
+	else {
+		c->why = "not-authorized";
+	}
+	log_info(NULL, "callback=%s not authorized: %s", c->row.id, r->code);
+	if (c->req) {
+		api_error(c->req, scode, r->code, r->field, r->message);
+		c->req = mem_deref(c->req);
+	}
+	cbk_end(c, CAUSE_FAILED);
+}
+
+
+static void authorized(struct meter_bill *bill, const struct meter_refusal *r,
+		       void *arg)
+{
+	struct cbk *c = arg;
+	struct call *call = call_find(c->auth_call);
+	struct leg_dial dial;
+	int err;
+
+	c->auth_call[0] = '\0';
+	if (!running || c->state != CBK_DIALING) {
+		if (!r->err)
+			meter_bill_abort(bill);
+		orig_abort(call);
+		goto out;
+	}
+	if (r->err) {
+		orig_abort(call);
+		refused(c, r);
+		goto out;
+	}
+	if (!call) {
+		meter_bill_abort(bill);
+		cbk_end(c, CAUSE_FAILED);
+		goto out;
+	}
+	dial_fill(&dial, c);
+	err = orig_dial(call, &dial, c->row.status_callback[0] ?
+			c->row.status_callback : NULL, bill);
+	if (err)
+		cbk_dial_failed(c, err);
+	else
+		cbk_dialed(c, call);
+ out:
+	mem_deref(c);
+}
+
+
+/* the E.164 form of a destination that is a number, or "" */
+static void number_of(char *out, size_t sz, const char *to)
+{
+	out[0] = '\0';
+	if (to && call_number_like(to) &&
+	    call_number_normalize(out, sz, to))
+		out[0] = '\0';
+}
+
+
+/* rated and held by the meter first: nothing is dialed on a refusal */
+static void cbk_dial_billed(struct cbk *c, const char *play)
+{
+	const struct store_callback *r = &c->row;
+	struct meter_spec spec;
+	struct call *call = NULL;
+	int err;
+
+	err = orig_prepare(&call, NULL, bridge_of(r), play, true,
+			   r->tenant_id);
+	if (err) {
+		cbk_dial_failed(c, err);
+		return;
+	}
+	str_ncpy(c->auth_call, call_id(call), sizeof(c->auth_call));
+
+	memset(&spec, 0, sizeof(spec));
+	spec.tenant_id = r->tenant_id;
+	spec.call_id = c->auth_call;
+	spec.limit = c->bill.limit;
+	for (int i = 0; i < METER_ROLE_MAX; i++) {
+		struct meter_role_spec *rs = &spec.rolev[i];
+		const char *dest = i == METER_ROLE_A ? r->to : bridge_of(r);
+
+		if (!dest)
+			continue;
+		number_of(c->numv[i], sizeof(c->numv[i]), dest);
+		rs->present = true;
+		rs->number = c->numv[i][0] ? c->numv[i] : NULL;
+		rs->peer = c->numv[i][0] ? c->numv[i] : dest;
+		rs->account = c->bill.account[i];
+		rs->payer = c->bill.payer[i];
+	}
+	err = meter_authorize(&spec, authorized, mem_ref(c));
+	if (err) {
+		c->auth_call[0] = '\0';
+		orig_abort(call);
+		c->why = "not-authorized";
+		cbk_end(c, CAUSE_FAILED);
+		mem_deref(c);       /* the list holds it still */
+	}
 }
 
 
 static void cbk_dial(struct cbk *c, const char *play)
 {
 	const struct store_callback *r = &c->row;
-	const char *bridge = strcmp(r->service, "bridge") ? NULL : r->arg;
 	struct leg_dial dial;
 	struct call *call = NULL;
 	int err;
 
-	memset(&dial, 0, sizeof(dial));
-	dial.to = r->to;
-	err = orig_start(&call, &dial, bridge, play, true,
+	if (c->bill.on) {
+		cbk_dial_billed(c, play);
+		return;
+	}
+	dial_fill(&dial, c);
+	err = orig_start(&call, &dial, bridge_of(r), play, true,
 			 r->status_callback[0] ? r->status_callback : NULL,
 			 r->tenant_id);
 	if (err) {
-		log_warn(NULL, "callback=%s cannot dial %s (%m)", r->id,
-			 r->to, err);
-		cbk_end(c, err == ENOENT || err == EINVAL ?
-			CAUSE_INVALID_NUMBER : CAUSE_FAILED);
+		cbk_dial_failed(c, err);
 		return;
 	}
-	str_ncpy(c->row.call_id, call_id(call), sizeof(c->row.call_id));
-	/* stored with the call id: GET shows it from now on */
-	cbk_set(c, CBK_DIALING, false);
+	cbk_dialed(c, call);
 }
 
 
@@ -404,6 +596,37 @@ static int print_time(struct re_printf *pf, uint64_t ms)
 }
 
 
+/* in a callback's words: the client asked, so it is the "caller" */
+static const char *payer_name(enum meter_payer p)
+{
+	return p == METER_PAYER_CALLER ? "client" :
+		p == METER_PAYER_CALLEE ? "collect" : "account";
+}
+
+
+static int print_bill(struct re_printf *pf, void *arg)
+{
+	const struct cbk *c = arg;
+	const struct cbk_bill *b = &c->bill;
+	int err;
+
+	if (!b->on)
+		return re_hprintf(pf, "null");
+	err = re_hprintf(pf, "{\"account\":%H,\"payer\":\"%s\"",
+			 api_json_str, b->account[METER_ROLE_A],
+			 payer_name(b->payer[METER_ROLE_A]));
+	if (b->limit >= 0)
+		err |= re_hprintf(pf, ",\"limit\":\"%s\"",
+				  money_limit_name((enum money_limit)b->limit));
+	if (bridge_of(&c->row))
+		err |= re_hprintf(pf, ",\"bridge_to\":{\"account\":%H,"
+				  "\"payer\":\"%s\"}", api_json_str,
+				  b->account[METER_ROLE_B],
+				  payer_name(b->payer[METER_ROLE_B]));
+	return err | re_hprintf(pf, "}");
+}
+
+
 static int print_cbk(struct re_printf *pf, const struct cbk *c)
 {
 	const struct store_callback *r = &c->row;
@@ -421,8 +644,45 @@ static int print_cbk(struct re_printf *pf, const struct cbk *c)
 			  (unsigned long long)r->updated_ms);
 	err |= r->call_id[0] ? api_json_str(pf, r->call_id) :
 		re_hprintf(pf, "null");
-	err |= re_hprintf(pf, "}");
+	err |= re_hprintf(pf, ",\"cause\":");
+	err |= c->why ? api_json_str(pf, c->why) : re_hprintf(pf, "null");
+	err |= re_hprintf(pf, ",\"ring_timeout_s\":");
+	err |= c->ring_s ? re_hprintf(pf, "%u", c->ring_s) :
+		re_hprintf(pf, "null");
+	err |= re_hprintf(pf, ",\"billing\":%H}", print_bill, c);
 	return err;
+}
+
+
+/* what the "Call me" page sees: no client, no call, no billing */
+static int print_public(struct re_printf *pf, const struct cbk *c)
+{
+	int err = re_hprintf(pf, "{\"id\":%H,\"status\":%H,\"at\":",
+			     api_json_str, c->row.id, api_json_str,
+			     c->row.state);
+
+	err |= print_time(pf, c->row.due_ms);
+	err |= re_hprintf(pf, ",\"cause\":");
+	err |= c->why ? api_json_str(pf, c->why) : re_hprintf(pf, "null");
+	return err | re_hprintf(pf, "}");
+}
+
+
+static int print_public_h(struct re_printf *pf, void *arg)
+{
+	return print_public(pf, arg);
+}
+
+
+/* the page's reply to its POST: with the token, once */
+static int print_created_public(struct re_printf *pf, void *arg)
+{
+	const struct cbk *c = arg;
+	int err;
+
+	err = re_hprintf(pf, "{\"token\":\"%s\",\"callback\":", c->token);
+	err |= print_public(pf, c);
+	return err | re_hprintf(pf, "}");
 }
 
 
@@ -465,6 +725,15 @@ struct create {
 	char ref[STORE_NAME_MAX];          /* account, or login */
 	char password[AUTH_PASSWORD_MAX];
 	struct sa peer;
+	struct cbk_bill bill;
+	bool bill_client;                  /* role A: the client's account */
+	bool bill_b_given;                 /* billing.bridge_to */
+	const char *bad_field;             /* of an unknown account */
+	uint32_t ring_s;
+	bool resolved;                     /* `to` came from the store */
+	bool stored;
+	bool throttled;                    /* the login throttle was told */
+	bool public;                       /* POST /v1/callme: a token */
 };
 
 
@@ -679,10 +948,198 @@ static bool service_parse(struct api_req *req, struct create *cr)
 }
 
 
-/* on a store worker: who the client is, then the row */
-static int create_work(struct store *st, void *arg)
+static int payer_parse(enum meter_payer *pp, const char *s)
 {
-	struct create *cr = arg;
+	if (!strcmp(s, "client"))
+		*pp = METER_PAYER_CALLER;
+	else if (!strcmp(s, "collect"))
+		*pp = METER_PAYER_CALLEE;
+	else
+		return meter_payer_parse(pp, s);
+	return 0;
+}
+
+
+static bool limit_parse(int *lp, const char *s)
+{
+	for (int i = 0; i < MONEY_LIMIT_MAX; i++) {
+		if (!strcmp(money_limit_name((enum money_limit)i), s)) {
+			*lp = i;
+			return true;
+		}
+	}
+	return false;
+}
+
+
+/* billing.bridge_to: {account, payer?}; without it B is paid like A */
+static bool bill_b_parse(struct api_req *req, struct create *cr,
+			 const struct odict_entry *e)
+{
+	struct cbk_bill *b = &cr->bill;
+	const char *account, *payer;
+
+	if (strcmp(cr->row.service, "bridge")) {
+		api_error(req, 422, "conflicting_fields", "billing.bridge_to",
+			  "billing.bridge_to needs service.bridge_to");
+		return false;
+	}
+	if (e->type != ODICT_OBJECT) {
+		api_error(req, 400, "invalid_field", "billing.bridge_to",
+			  "an object: {account, payer?}");
+		return false;
+	}
+	if (!str_member(req, e->u.odict, "account", "billing.bridge_to."
+			"account", STORE_NAME_MAX, &account) ||
+	    !str_member(req, e->u.odict, "payer", "billing.bridge_to.payer",
+			16, &payer))
+		return false;
+	if (!account) {
+		api_error(req, 400, "missing_field",
+			  "billing.bridge_to.account", "the paying account");
+		return false;
+	}
+	b->payer[METER_ROLE_B] = b->payer[METER_ROLE_A];
+	if (payer && payer_parse(&b->payer[METER_ROLE_B], payer)) {
+		api_error(req, 400, "invalid_field", "billing.bridge_to.payer",
+			  "client, collect or account");
+		return false;
+	}
+	str_ncpy(b->account[METER_ROLE_B], account,
+		 sizeof(b->account[METER_ROLE_B]));
+	cr->bill_b_given = true;
+	return true;
+}
+
+
+/*
+ * billing: {payer?, account?, limit?, bridge_to?}.  payer `client` (the
+ * default without an account) and `collect` are paid by the client's
+ * account unless `account` names one; `account` (the default with one)
+ * is a business or a third party.
+ */
+static bool billing_parse(struct api_req *req, struct create *cr)
+{
+	const struct odict_entry *e = odict_lookup(req->body, "billing");
+	const struct odict_entry *be;
+	struct cbk_bill *b = &cr->bill;
+	const char *account, *payer, *limit;
+
+	b->limit = -1;
+	if (!e)
+		return true;
+	if (e->type != ODICT_OBJECT) {
+		api_error(req, 400, "invalid_field", "billing",
+			  "an object: {payer?, account?, limit?, bridge_to?}");
+		return false;
+	}
+	if (!str_member(req, e->u.odict, "account", "billing.account",
+			STORE_NAME_MAX, &account) ||
+	    !str_member(req, e->u.odict, "payer", "billing.payer", 16,
+			&payer) ||
+	    !str_member(req, e->u.odict, "limit", "billing.limit", 16, &limit))
+		return false;
+	b->payer[METER_ROLE_A] = account ? METER_PAYER_ACCOUNT :
+		METER_PAYER_CALLER;
+	if (payer && payer_parse(&b->payer[METER_ROLE_A], payer)) {
+		api_error(req, 400, "invalid_field", "billing.payer",
+			  "client, collect or account");
+		return false;
+	}
+	if (limit && !limit_parse(&b->limit, limit)) {
+		api_error(req, 400, "invalid_field", "billing.limit",
+			  "extend, ask or cut");
+		return false;
+	}
+	if (account) {
+		str_ncpy(b->account[METER_ROLE_A], account,
+			 sizeof(b->account[METER_ROLE_A]));
+	}
+	else if (b->payer[METER_ROLE_A] == METER_PAYER_ACCOUNT) {
+		api_error(req, 400, "missing_field", "billing.account",
+			  "the paying account");
+		return false;
+	}
+	else if (cr->kind == CLIENT_ACCOUNT) {
+		cr->bill_client = true;
+	}
+	else {
+		api_error(req, 422, "no_account", "billing.account",
+			  "the client has no account: give billing.account");
+		return false;
+	}
+	be = odict_lookup(e->u.odict, "bridge_to");
+	if (be && !bill_b_parse(req, cr, be))
+		return false;
+	b->on = true;
+	return true;
+}
+
+
+static bool ring_parse(struct api_req *req, struct create *cr)
+{
+	const struct odict_entry *e = odict_lookup(req->body,
+						   "ring_timeout_s");
+
+	if (!e)
+		return true;
+	if (e->type != ODICT_INT || e->u.integer < RING_MIN_S ||
+	    e->u.integer > RING_MAX_S) {
+		api_error(req, 400, "invalid_field", "ring_timeout_s",
+			  "an integer from 5 to 120");
+		return false;
+	}
+	cr->ring_s = (uint32_t)e->u.integer;
+	return true;
+}
+
+
+/* the tenant's dial policy for the number called; false: answered */
+static bool policy_allows(struct api_req *req, const char *tenant,
+			  const char *number, const char *field)
+{
+	uint32_t retry_s = 0;
+	char hdrs[64];
+	int err = dialpolicy_check(tenant, number, &retry_s);
+
+	if (err == EPERM) {
+		api_error(req, 403, "destination_blocked", field,
+			  "the tenant's policy does not dial this number");
+		return false;
+	}
+	if (err == EAGAIN) {
+		(void)re_snprintf(hdrs, sizeof(hdrs), "Retry-After: %u\r\n",
+				  retry_s ? retry_s : 1);
+		req->hdrs = hdrs;
+		api_error(req, 429, "rate_limited", field,
+			  "too many requests for this number; retry later");
+		req->hdrs = NULL;
+		return false;
+	}
+	return true;
+}
+
+
+/* a billing account of the tenant, by id or name, into its id */
+static int bill_account(struct store *st, struct create *cr, int role,
+			const char *field)
+{
+	struct store_account a;
+	char *acc = cr->bill.account[role];
+	int err;
+
+	err = store_money_account_get(st, &a, cr->row.tenant_id, acc);
+	if (err == ENOENT)
+		cr->bad_field = field;
+	if (!err)
+		str_ncpy(acc, a.id, sizeof(cr->bill.account[role]));
+	return err;
+}
+
+
+/* on a store worker: who the client is, who pays, the number */
+static int resolve(struct store *st, struct create *cr)
+{
 	struct store_account a;
 	struct store_user u;
 	int err;
@@ -690,10 +1147,15 @@ static int create_work(struct store *st, void *arg)
 	if (cr->kind == CLIENT_ACCOUNT) {
 		err = store_money_account_get(st, &a, cr->row.tenant_id,
 					      cr->ref);
+		if (err == ENOENT)
+			cr->bad_field = "client.account";
 		if (err)
-			return err == ENOENT ? ENOENT : err;
+			return err;
 		(void)re_snprintf(cr->row.client, sizeof(cr->row.client),
 				  "account:%s", a.id);
+		if (cr->bill_client)
+			str_ncpy(cr->bill.account[METER_ROLE_A], a.id,
+				 sizeof(cr->bill.account[METER_ROLE_A]));
 	}
 	else if (cr->kind == CLIENT_LOGIN) {
 		err = store_user_find_login(st, &u, cr->ref);
@@ -706,50 +1168,83 @@ static int create_work(struct store *st, void *arg)
 		(void)re_snprintf(cr->row.client, sizeof(cr->row.client),
 				  "user:%s", u.id);
 	}
+	if (cr->bill.on) {
+		if (!cr->bill_client) {
+			err = bill_account(st, cr, METER_ROLE_A,
+					   "billing.account");
+			if (err)
+				return err;
+		}
+		if (cr->bill_b_given) {
+			err = bill_account(st, cr, METER_ROLE_B,
+					   "billing.bridge_to.account");
+			if (err)
+				return err;
+		}
+		else {
+			cr->bill.payer[METER_ROLE_B] =
+				cr->bill.payer[METER_ROLE_A];
+			str_ncpy(cr->bill.account[METER_ROLE_B],
+				 cr->bill.account[METER_ROLE_A],
+				 sizeof(cr->bill.account[METER_ROLE_B]));
+		}
+	}
 	if (!cr->row.to[0]) {
 		err = store_client_number_get(st, cr->row.tenant_id,
 					      cr->row.client, cr->row.to,
 					      sizeof(cr->row.to));
 		if (err)
 			return err == ENOENT ? ENODATA : err;
+		cr->resolved = true;
 	}
-	return store_callback_put(st, &cr->row);
+	return 0;
 }
 
 
-static void create_done(int err, void *arg)
+/*
+ * On a store worker: resolved, then stored -- unless the number came
+ * from the store, which the dial policy checks first (on re_main).
+ */
+static int create_work(struct store *st, void *arg)
 {
 	struct create *cr = arg;
-	struct api_req *req = cr->req;
-	struct cbk *c;
+	int err;
 
-	if (err == ECANCELED || !running)
-		return;
-	if (cr->kind == CLIENT_LOGIN) {
-		if (err == EACCES)
-			auth_throttle_fail(cr->ref, &cr->peer);
-		else if (!err)
-			auth_throttle_ok(cr->ref, &cr->peer);
+	if (!cr->resolved) {
+		err = resolve(st, cr);
+		if (err || cr->resolved)
+			return err;
 	}
-	if (err == EACCES) {
+	err = store_callback_put(st, &cr->row);
+	if (!err)
+		cr->stored = true;
+	return err;
+}
+
+
+static void create_error(struct api_req *req, struct create *cr, int err)
+{
+	if (err == EACCES)
 		api_error(req, 401, "invalid_credentials", "client",
 			  "wrong login or password");
-		return;
-	}
-	if (err == ENOENT) {
-		api_error(req, 404, "unknown_account", "client.account",
-			  "no such account");
-		return;
-	}
-	if (err == ENODATA) {
+	else if (err == ENOENT)
+		api_error(req, 404, "unknown_account", cr->bad_field ?
+			  cr->bad_field : "client.account", "no such account");
+	else if (err == ENODATA)
 		api_error(req, 422, "no_number", "to",
 			  "the client has no number on record: give to");
-		return;
-	}
-	if (err) {
+	else
 		api_error(req, 503, "unavailable", NULL, "store unavailable");
-		return;
-	}
+}
+
+
+static void create_done(int err, void *arg);
+
+
+static void create_stored(struct create *cr)
+{
+	struct api_req *req = cr->req;
+	struct cbk *c;
 
 	c = mem_zalloc(sizeof(*c), cbk_destructor);
 	if (!c) {
@@ -758,15 +1253,90 @@ static void create_done(int err, void *arg)
 	}
 	c->row = cr->row;
 	c->state = CBK_SCHEDULED;
+	c->bill = cr->bill;
+	c->ring_s = cr->ring_s;
+	if (cr->public) {
+		uint8_t rnd[CALLME_TOKEN_LEN / 2];
+
+		randombytes_buf(rnd, sizeof(rnd));
+		sodium_bin2hex(c->token, sizeof(c->token), rnd, sizeof(rnd));
+	}
 	list_append(&cbks, &c->le, c);
-	log_info(NULL, "callback=%s to %s %s, client %s", c->row.id,
-		 c->row.to, c->row.service, c->row.client);
-	api_reply_json(req, 201, "%H", print_one, c);
+	log_info(NULL, "callback=%s to %s %s, client %s%s", c->row.id,
+		 c->row.to, c->row.service, c->row.client,
+		 c->bill.on ? ", billed" : "");
+	/* billed and due now: the answer waits for the authorization */
+	if (c->bill.on && c->row.due_ms <= now_ms())
+		c->req = mem_ref(req);
+	else
+		api_reply_json(req, 201, "%H", c->token[0] ?
+			       print_created_public : print_one, c);
 	schedule();
 }
 
 
-void api_callbacks_create(struct api_req *req)
+static void create_done(int err, void *arg)
+{
+	struct create *cr = arg;
+	struct api_req *req = cr->req;
+
+	if (err == ECANCELED || !running)
+		return;
+	if (cr->kind == CLIENT_LOGIN && !cr->throttled) {
+		cr->throttled = true;
+		if (err == EACCES)
+			auth_throttle_fail(cr->ref, &cr->peer);
+		else if (!err)
+			auth_throttle_ok(cr->ref, &cr->peer);
+	}
+	if (err) {
+		create_error(req, cr, err);
+		return;
+	}
+	if (cr->stored) {
+		create_stored(cr);
+		return;
+	}
+	/* the client's number on record: the policy first, then stored */
+	if (!policy_allows(req, cr->row.tenant_id, cr->row.to, "to"))
+		return;
+	if (store_submit(store_default(), create_work, create_done, cr))
+		api_error(req, 503, "unavailable", NULL, "store unavailable");
+}
+
+
+/* the client, the service, who pays, how long it rings */
+static bool create_parse(struct api_req *req, struct create *cr,
+			 const char *tenant, const char **numberp,
+			 const char **top)
+{
+	if (!client_parse(req, cr, numberp) || !service_parse(req, cr) ||
+	    !billing_parse(req, cr) || !ring_parse(req, cr) ||
+	    !str_member(req, req->body, "to", "to", 32, top))
+		return false;
+	if (cr->kind == CLIENT_NUMBER && !dialpolicy_number_id(tenant)) {
+		api_error(req, 403, "identification_not_allowed",
+			  "client.number", "the tenant does not identify "
+			  "clients by their number alone");
+		return false;
+	}
+	if (!strcmp(cr->row.service, "bridge") &&
+	    dialpolicy_blocked(tenant, cr->row.arg)) {
+		api_error(req, 403, "destination_blocked",
+			  "service.bridge_to",
+			  "the tenant's policy does not dial this number");
+		return false;
+	}
+	return true;
+}
+
+
+/**
+ * Create a callback of `tenant` from req->body (POST /v1/callbacks, and
+ * the public "Call me" page's POST /v1/callme: `public`, its reply has a
+ * token for GET /v1/callme/{id}).  Replies.
+ */
+void callbacks_create(struct api_req *req, const char *tenant, bool public)
 {
 	const char *number = NULL, *to, *at, *url;
 	struct store_callback *r;
@@ -785,18 +1355,12 @@ void api_callbacks_create(struct api_req *req)
 		return;
 	}
 	r = &cr->row;
-	if (!client_parse(req, cr, &number) || !service_parse(req, cr) ||
-	    !str_member(req, req->body, "to", "to", 32, &to) ||
+	cr->public = public;
+	if (!create_parse(req, cr, tenant, &number, &to) ||
 	    !str_member(req, req->body, "at", "at", 40, &at) ||
 	    !str_member(req, req->body, "status_callback", "status_callback",
 			STORE_URL_MAX, &url))
 		goto out;
-	if (odict_lookup(req->body, "billing")) {
-		/* not yet: a callback is never silently unbilled */
-		api_error(req, 422, "not_supported", "billing",
-			  "billed callbacks are not supported yet");
-		goto out;
-	}
 	if (!to)
 		to = number;
 	/* else the client's number on record, found on the store worker */
@@ -820,7 +1384,7 @@ void api_callbacks_create(struct api_req *req)
 				  "2030-01-31T12:00:00Z");
 			goto out;
 		}
-		if (r->due_ms > now + AT_MAX_AHEAD_MS) {
+		if (r->due_ms > now + at_max_ahead_ms) {
 			api_error(req, 422, "too_far", "at",
 				  "at most 30 days ahead");
 			goto out;
@@ -842,9 +1406,13 @@ void api_callbacks_create(struct api_req *req)
 			goto out;
 		}
 	}
+	/* counted last: a request refused for its input costs nothing */
+	if (r->to[0] && !policy_allows(req, tenant, r->to, number &&
+				       to == number ? "client.number" : "to"))
+		goto out;
 
 	cb_id_new(r->id, 'k');
-	str_ncpy(r->tenant_id, req->who.tenant_id, sizeof(r->tenant_id));
+	str_ncpy(r->tenant_id, tenant, sizeof(r->tenant_id));
 	str_ncpy(r->state, state_names[CBK_SCHEDULED], sizeof(r->state));
 	r->created_ms = r->updated_ms = now;
 	r->ver = 1;
@@ -853,6 +1421,12 @@ void api_callbacks_create(struct api_req *req)
 		api_error(req, 503, "unavailable", NULL, "store unavailable");
  out:
 	mem_deref(cr);
+}
+
+
+void api_callbacks_create(struct api_req *req)
+{
+	callbacks_create(req, req->who.tenant_id, false);
 }
 
 
@@ -997,6 +1571,22 @@ void api_callbacks_get(struct api_req *req)
 }
 
 
+/** GET /v1/callme/{id}?token=T: the page's view; a wrong token is 404 */
+void api_callme_get(struct api_req *req)
+{
+	char token[CALLME_TOKEN_LEN + 2];
+	struct cbk *c = cbk_find(req->param[0]);
+
+	if (api_query_get(req, "token", 0, token, sizeof(token)) ||
+	    strlen(token) != CALLME_TOKEN_LEN || !c || !c->token[0] ||
+	    sodium_memcmp(token, c->token, CALLME_TOKEN_LEN)) {
+		api_error(req, 404, "not_found", NULL, "no such callback");
+		return;
+	}
+	api_reply_json(req, 200, "%H", print_public_h, c);
+}
+
+
 void api_callbacks_list(struct api_req *req)
 {
 	api_reply_json(req, 200, "{\"callbacks\":[%H]}", print_list, req);
@@ -1075,6 +1665,7 @@ int callbacks_init(void)
 
 void callbacks_close(void)
 {
+	callme_close();
 	running = false;
 	call_unsubscribe(event_handler, NULL);
 	tmr_cancel(&due_tmr);

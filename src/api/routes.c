@@ -46,6 +46,20 @@ static const struct route routes[] = {
 	 "end the cookie's session", API_ANY_ROLE | API_AUTH},
 	{"GET",    "/v1/me", api_me, "who the credentials are",
 	 API_ANY_ROLE | API_AUTH},
+	{"GET",    "/v1/agent", api_agent_me,
+	 "the console's agent: status and the screen-pop of its request",
+	 API_AGENTS | API_AUTH},
+	{"POST",   "/v1/agent/status", api_agent_status,
+	 "set the agent's status: {status: available | break | logged-out "
+	 "| wrap-done}", API_AGENTS | API_AUTH},
+	{"POST",   "/v1/agent/hangup", api_agent_hangup,
+	 "end the agent's call", API_AGENTS | API_AUTH},
+	{"POST",   "/v1/agent/wrapup", api_agent_wrapup,
+	 "wrap-up notes and an order/complaint form for the business: "
+	 "{notes, form: {kind, product?, quantity?, amount?, text?}}",
+	 API_AGENTS | API_AUTH},
+	{"GET",    "/v1/agent/history", api_agent_history,
+	 "the agent's requests since midnight UTC", API_AGENTS | API_AUTH},
 	{"GET",    "/v1/tenants", api_tenants_list, "every tenant",
 	 API_ADMINS | API_AUTH},
 	{"POST",   "/v1/tenants", api_tenants_create,
@@ -101,7 +115,7 @@ static const struct route routes[] = {
 	{"POST",   "/v1/callbacks", api_callbacks_create,
 	 "call a client back: {client: {number | account | login, "
 	 "password}, to?, service: {play | say, voice? | bridge_to}, at?, "
-	 "status_callback?}", API_AUTH},
+	 "ring_timeout_s?, billing?, status_callback?}", API_AUTH},
 	{"GET",    "/v1/callbacks/{}", api_callbacks_get,
 	 "one callback: status, call_id once placed", API_AUTH},
 	{"DELETE", "/v1/callbacks/{}", api_callbacks_delete,
@@ -109,6 +123,62 @@ static const struct route routes[] = {
 	{"PUT",    "/v1/client-numbers", api_client_numbers_put,
 	 "the number a client is called back at: {account | login, "
 	 "number}", API_AUTH},
+	{"GET",    "/v1/callme/{}/items", api_callme_items,
+	 "the \"Call me\" page: what a business offers to be played",
+	 API_PUBLIC},
+	{"POST",   "/v1/callme", api_callme_create,
+	 "the \"Call me\" page: {tenant, client: {number | login, "
+	 "password}, service: {play}, at?} -> {token, callback}",
+	 API_PUBLIC},
+	{"GET",    "/v1/callme/{}", api_callme_get,
+	 "the \"Call me\" page: a callback's status, ?token=", API_PUBLIC},
+	{"GET",    "/v1/dial-policy", api_dial_policy_get,
+	 "the tenant's policy for customer-requested calls", API_AUTH},
+	{"PUT",    "/v1/dial-policy", api_dial_policy_put,
+	 "set it: {blocked_prefixes?, number_identification?, "
+	 "per_number_hour?}", API_AUTH},
+	{"GET",    "/v1/contact/business", api_cc_business_get,
+	 "the tenant's contact-centre settings (defaults and "
+	 "configured: false if never set); admins: ?tenant=", API_AUTH},
+	{"PUT",    "/v1/contact/business", api_cc_business_put,
+	 "replace them: {name?, announcement?, origins?, hours?, "
+	 "hold_prompt?, ring_s?, fallback_s?, wrap_s?, max_noanswer?, "
+	 "position_s?, billing_account?}", API_AUTH},
+	{"GET",    "/v1/contact/agents", api_cc_agents_list,
+	 "the business's agents with their live status", API_AUTH},
+	{"POST",   "/v1/contact/agents", api_cc_agents_create,
+	 "add an agent: {name, endpoint, skills?: {name: level}, "
+	 "user_id? | login?}", API_AUTH},
+	{"GET",    "/v1/contact/agents/{}", api_cc_agents_get,
+	 "one agent: stored fields and live status", API_AUTH},
+	{"PATCH",  "/v1/contact/agents/{}", api_cc_agents_update,
+	 "change an agent: any of {name, endpoint, skills, user_id | "
+	 "login}", API_AUTH},
+	{"DELETE", "/v1/contact/agents/{}", api_cc_agents_delete,
+	 "remove an agent", API_AUTH},
+	{"GET",    "/v1/contact/status", api_cc_status,
+	 "live queue and agents of the business", API_AUTH},
+	{"POST",   "/v1/contact/requests", api_cc_requests_create,
+	 "the business server's call initiation message: {number, "
+	 "business?, agent?, skill?, level?, desired_time?, name?, note?, "
+	 "page?: {url, title}}", API_AUTH},
+	{"GET",    "/v1/contact/requests", api_cc_requests_list,
+	 "the business's call requests, newest first: ?since=&agent=&limit=",
+	 API_AUTH},
+	{"GET",    "/v1/contact/requests/{}", api_cc_requests_get,
+	 "one call request: live while active, else as stored", API_AUTH},
+	{"DELETE", "/v1/contact/requests/{}", api_cc_requests_delete,
+	 "cancel a call request not yet placed (else 409)", API_AUTH},
+	{"OPTIONS", "/v1/widget/requests", api_widget_preflight,
+	 "CORS preflight of the widget: ?business=ID; registered origins "
+	 "only", API_PUBLIC},
+	{"POST",   "/v1/widget/requests", api_widget_request,
+	 "the widget's call request message (Origin registered by the "
+	 "business): {business, number, name?, note?, desired_time?, "
+	 "skill?, agent?, page: {url, title}}", API_PUBLIC},
+	{"GET",    "/v1/widget/requests/{}", api_widget_progress,
+	 "the widget's view of its request: ?token=T&business=ID",
+	 API_PUBLIC},
 	{"GET",    "/v1/cdrs", api_cdrs_list,
 	 "the tenant's finished CDRs: ?after=SEQ&limit=N", API_AUTH},
 	{"GET",    "/v1/events", api_events,

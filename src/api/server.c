@@ -25,6 +25,7 @@
 #include <string.h>
 #include <re.h>
 #include "api.h"
+#include "cb_cc.h"
 
 enum {
 	RATE_ENTRIES_MAX = 65536,   /* buckets per table (LRU beyond) */
@@ -196,12 +197,15 @@ static void rate_refuse(struct api_req *req, uint32_t wait_ms)
 }
 
 
-/* the bucket of a client address: IPv4 address, or IPv6 /64 */
-static uint32_t rate_ip_take(const struct sa *peer)
+/**
+ * The rate-limit key of a client address into key (at least 9 bytes):
+ * the IPv4 address, or the /64 of an IPv6 one; its length, 0 if none.
+ */
+size_t api_addr_key(uint8_t *key, const struct sa *peer)
 {
 	static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0,
 					     0, 0, 0xff, 0xff};
-	uint8_t key[1 + 8], a6[16];
+	uint8_t a6[16];
 	uint32_t a4;
 	size_t len = 5;
 
@@ -223,7 +227,17 @@ static uint32_t rate_ip_take(const struct sa *peer)
 		a4 = sa_in(peer);
 		memcpy(key + 1, &a4, 4);
 	}
-	return ratelimit_take(srv.rate_ip, key, len);
+	return len;
+}
+
+
+/* the bucket of a client address */
+static uint32_t rate_ip_take(const struct sa *peer)
+{
+	uint8_t key[API_ADDR_KEY_MAX];
+	size_t len = api_addr_key(key, peer);
+
+	return len ? ratelimit_take(srv.rate_ip, key, len) : 0;
 }
 
 
@@ -524,7 +538,13 @@ int api_init(const struct cb_config *cfg)
 	if (!err)
 		err = webhook_init(cfg);
 	if (!err)
+		err = dialpolicy_init();
+	if (!err)
 		err = callbacks_init();
+	if (!err)
+		err = cc_init(cfg);
+	if (!err)
+		err = cc_widget_init();
 	if (err) {
 		api_close();
 		return err;
@@ -538,7 +558,10 @@ int api_init(const struct cb_config *cfg)
 
 void api_close(void)
 {
+	cc_widget_close();
+	cc_close();
 	callbacks_close();
+	dialpolicy_close();
 	webhook_close();
 	events_close();
 	record_close();

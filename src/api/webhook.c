@@ -23,6 +23,12 @@
  * does not split a call between two receivers).  The tenants' URLs are
  * kept here in memory, loaded from the store at start and updated by
  * webhook_tenant_set() when the API changes a tenant (src/api/tenants.c).
+ *
+ * Events that belong to no call (an agent's wrap-up form for the
+ * business's server, seed 003 steps 612-616) go to the tenant's URL
+ * through webhook_tenant_post(): the same outbox, signature and retries,
+ * in a lane keyed by the tenant id, so one tenant's events arrive in the
+ * order they were posted.
  */
 #include <string.h>
 #include <time.h>
@@ -433,6 +439,59 @@ static void event_handler(const struct call_event *ev, void *arg)
 
 	if (ev->type == CALL_EV_CALL_END)
 		mem_deref(h);
+}
+
+
+/**
+ * Post an event of the tenant that is not a call event to the tenant's
+ * webhook URL: {"event_id", "type", "tenant_id", "ts_ms", <json's
+ * members>}.  json is one JSON object ("{}" or NULL: no members), its
+ * members are the caller's to have rendered correctly.  Deliveries keep
+ * their order per tenant.  ENOENT: the tenant has no webhook URL.
+ */
+int webhook_tenant_post(const char *tenant_id, const char *type,
+			const char *json)
+{
+	char event_id[CB_ID_LEN + 1];
+	struct tenant_url *tu;
+	struct timespec ts;
+	const char *mp = "";
+	size_t ml = 0, n;
+	char *body = NULL;
+	int err;
+
+	if (!tenant_id || !*tenant_id || strlen(tenant_id) > CB_ID_LEN ||
+	    !type || !*type)
+		return EINVAL;
+	if (json) {
+		n = strlen(json);
+		if (n < 2 || json[0] != '{' || json[n - 1] != '}')
+			return EINVAL;
+		mp = json + 1;
+		ml = n - 2;
+	}
+	tu = tenant_url_find(tenant_id);
+	if (!tu)
+		return ENOENT;
+
+	cb_id_new(event_id, 'e');
+	clock_gettime(CLOCK_REALTIME, &ts);
+	err = re_sdprintf(&body, "{\"event_id\":\"%s\",\"type\":%H,"
+			  "\"tenant_id\":%H,\"ts_ms\":%llu%s%b}",
+			  event_id, api_json_str, type, api_json_str,
+			  tenant_id, (unsigned long long)ts.tv_sec * 1000 +
+			  (unsigned long long)ts.tv_nsec / 1000000,
+			  ml ? "," : "", mp, ml);
+	if (!err)
+		err = outbox_put(tenant_id, tu->url, event_id, body);
+	mem_deref(body);
+	if (err) {
+		log_warn(NULL, "tenant=%s webhook %s lost (%m)", tenant_id,
+			 type, err);
+		return err;
+	}
+	lane_kick(tenant_id);
+	return 0;
 }
 
 

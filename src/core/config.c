@@ -131,6 +131,12 @@ static const struct ckey config_table[] = {
 	{"api.rate_key_burst", CT_U32, F(rate_key_burst), "40000", 1,
 	 10000000, "requests one key or user may send at once above "
 	 "api.rate_key"},
+	{"api.widget_rate", CT_U32, F(widget_rate), "5", 0, 100000,
+	 "click-to-call requests per minute from one client address to "
+	 "the public POST /v1/widget/requests (IPv6: per /64), 0 = off; "
+	 "beyond: 429 rate_limited with Retry-After"},
+	{"api.widget_burst", CT_U32, F(widget_burst), "5", 1, 100000,
+	 "widget requests one client address may send at once"},
 	{"api.http_timeout_ms", CT_U32, F(http_timeout_ms), "10000", 100,
 	 10000, "ms a client has to send a whole request, headers and body "
 	 "(the first one counted from the connection, TLS handshake "

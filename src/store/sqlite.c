@@ -17,6 +17,7 @@
 #include "sqlite.h"
 #include "store_money.h"
 #include "store_cdr.h"
+#include "store_cc.h"
 
 enum { BUSY_MS = 5000 };
 
@@ -497,4 +498,5 @@ const struct store_ops store_sqlite_ops = {
 	.client_number_get = sqlite_client_number_get,
 	.money = &store_sqlite_money_ops,
 	.cdr = &store_sqlite_cdr_ops,
+	.cc = &store_sqlite_cc_ops,
 };

@@ -14,6 +14,7 @@
 
 struct store_money_ops;
 struct store_cdr_ops;
+struct store_cc_ops;
 
 struct store_ops {
 	const char *name;
@@ -68,6 +69,8 @@ struct store_ops {
 	const struct store_money_ops *money;
 	/* billing records and metering: their own table (store_cdr.h) */
 	const struct store_cdr_ops *cdr;
+	/* contact centre: its own table (store_cc.h) */
+	const struct store_cc_ops *cc;
 };
 
 struct store_async;

@@ -8,6 +8,7 @@ free loopback port, G.711 only, a 440 Hz sine (ausine) as its microphone,
 no UI module and no sound card (aubridge as the player, fed by nothing).
 """
 
+import json
 import os
 import re
 import socket
@@ -37,7 +38,7 @@ class Baresip(cbtest.Proc):
     callbridge's SIP port."""
 
     def __init__(self, tmpdir, cb_port, user, password, answermode="auto",
-                 tag=""):
+                 tag="", ctrl_port=None):
         self.dir = os.path.join(tmpdir, "baresip-" + user + tag)
         os.makedirs(self.dir, exist_ok=True)
         self.sip_port = sip_port_pair()
@@ -65,6 +66,11 @@ class Baresip(cbtest.Proc):
                 "module aubridge.so",
                 "module_tmp account.so",
                 "module_app menu.so",
+            ] + ([
+                # commands over TCP (netstrings of JSON): see accept()
+                "module ctrl_tcp.so",
+                "ctrl_tcp_listen 127.0.0.1:%d" % ctrl_port,
+            ] if ctrl_port else []) + [
                 "",
             ]))
         with open(os.path.join(self.dir, "accounts"), "w") as f:
@@ -73,8 +79,29 @@ class Baresip(cbtest.Proc):
                     % (self.aor, password, answermode))
         with open(os.path.join(self.dir, "contacts"), "w") as f:
             f.write("")
+        self.ctrl_port = ctrl_port
         super().__init__("baresip-" + user + tag,
                          ["baresip", "-f", self.dir], tmpdir)
+
+    def command(self, command, params=""):
+        """A ctrl_tcp command (needs ctrl_port), as a user at the phone
+        would press a key: its JSON response."""
+        body = json.dumps({"command": command, "params": params,
+                           "token": "t"}).encode()
+        with socket.create_connection(("127.0.0.1", self.ctrl_port),
+                                      timeout=5) as s:
+            s.sendall(b"%d:%s," % (len(body), body))
+            buf = b""
+            while not buf.endswith(b","):
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                buf += chunk
+        return json.loads(buf.split(b":", 1)[1][:-1])
+
+    def accept(self):
+        """Answer the ringing call, as the agent picking up"""
+        return self.command("accept")
 
 
 def wait_log(proc, pattern, timeout=15):

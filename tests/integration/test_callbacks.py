@@ -226,3 +226,145 @@ def test_bad_input_creates_nothing(cb, simnet):
         assert res["error"]["field"] == field, (body, res)
     assert list_ids(cb) == [] and cb.calls() == []
     assert cb.api("GET", "/v1/callbacks/k-nosuch")[0] == 404
+
+
+# --- ring timeout, events ---------------------------------------------------
+
+def test_ring_timeout_gives_no_answer(cb, simnet):
+    st, res = cb.api("POST", "/v1/callbacks",
+                     {"client": {"number": "+15550103"},
+                      "service": {"play": "welcome.wav"},
+                      "ring_timeout_s": 2})
+    assert st == 400 and res["error"]["field"] == "ring_timeout_s", res
+    res = create(cb, {"client": {"number": "+15550103"},   # rings forever
+                      "service": {"play": "welcome.wav"},
+                      "ring_timeout_s": 5})
+    assert res["ring_timeout_s"] == 5, res
+    c = wait_final(cb, res["id"], timeout=20)
+    assert c["status"] == "no-answer" and c["call_id"], c
+    leg = cb.call(c["call_id"])["legs"][0]
+    # gave up after the callback's 5 s, not the default ring time
+    assert 4000 <= leg["ended_ms"] - leg["created_ms"] < 9000, leg
+
+
+def test_status_events_arrive_in_order_over_the_websocket(cb, simnet):
+    from test_events import connect_ws
+    ws = connect_ws(cb)
+    assert ws.status == 101
+    res = create(cb, {"client": {"number": "+15550100"},
+                      "service": {"play": "welcome.wav"}})
+    evs = ws.events_until(lambda e: e["type"] == "callback.status" and
+                          e["callback_id"] == res["id"] and
+                          e["status"] in FINAL, timeout=30)
+    mine = [e for e in evs if e["type"] == "callback.status" and
+            e["callback_id"] == res["id"]]
+    assert [e["status"] for e in mine] == \
+        ["dialing", "in-progress", "completed"], mine
+    c = get(cb, res["id"])
+    assert all(e["call_id"] == c["call_id"] for e in mine), mine
+    assert [e["ts_ms"] for e in mine] == sorted(e["ts_ms"] for e in mine)
+    ws.s.close()
+
+
+# --- billing ----------------------------------------------------------------
+
+def billed_daemon(tmp_path, procs, simnet):
+    from test_meter import Rate, daemon, money_setup
+    cb = daemon(tmp_path, procs, simnet)
+    money_setup(cb, Rate("0.60", "0", "0", 1, 1), ["hold_max=1.00"],
+                {"alice": "20.00", "poor": "0.05", "biz": "50.00"})
+    return cb
+
+
+def test_billed_callback_is_held_metered_and_charged(tmp_path, procs,
+                                                     simnet):
+    from test_meter import balance, charges_final, ledger_ok
+    cb = billed_daemon(tmp_path, procs, simnet)
+    before = balance(cb, "alice")
+    res = create(cb, {"client": {"account": "alice"}, "to": "+15550100",
+                      "service": {"play": "welcome.wav"}, "billing": {}})
+    # authorized before the answer: dialing, paid by the client
+    assert res["status"] == "dialing" and res["call_id"], res
+    assert res["billing"]["payer"] == "client", res
+    assert res["billing"]["account"].startswith("a"), res
+    c = wait_final(cb, res["id"])
+    assert c["status"] == "completed", c
+    ch = charges_final(cb, c["call_id"])
+    assert len(ch["legs"]) == 1 and ch["legs"][0]["rated"], ch
+    total = ch["total"]
+    whole, _, frac = total.partition(".")
+    spent = int(whole) * 1000000 + int((frac + "000000")[:6])
+    assert spent > 0, ch
+    assert balance(cb, "alice") == before - spent
+    ledger_ok(cb)
+
+
+def test_billed_bridge_meters_both_legs_on_the_business(tmp_path, procs,
+                                                        simnet):
+    from test_meter import balance, charges_final, ledger_ok
+    cb = billed_daemon(tmp_path, procs, simnet)
+    before = balance(cb, "alice")
+    res = create(cb, {"client": {"account": "alice"}, "to": "+15550100",
+                      "service": {"bridge_to": "+15550101"},
+                      "billing": {"account": "biz", "payer": "account"}})
+    assert res["billing"]["payer"] == "account", res
+    assert res["billing"]["bridge_to"]["account"] == \
+        res["billing"]["account"], res
+    call_id = res["call_id"]
+    cb.wait_call_state(call_id, lambda c: len(c["legs"]) == 2 and all(
+        l["state"] == "answered" for l in c["legs"]), timeout=20,
+        what="both legs answered")
+    assert cb.api("DELETE", "/v1/calls/" + call_id)[0] == 200
+    assert wait_final(cb, res["id"])["status"] == "completed"
+    ch = charges_final(cb, call_id)
+    assert len(ch["legs"]) == 2 and all(l["rated"] for l in ch["legs"]), ch
+    assert balance(cb, "alice") == before     # the business paid
+    ledger_ok(cb)
+
+
+def test_billing_refusals_dial_nothing(tmp_path, procs, simnet):
+    from test_meter import balance, ledger_ok
+    cb = billed_daemon(tmp_path, procs, simnet)
+    before = balance(cb, "poor")
+    play = {"play": "welcome.wav"}
+    cases = [
+        ({"client": {"account": "poor"}, "to": "+15550100",
+          "service": play, "billing": {}},
+         402, "insufficient_funds", "billing.account"),
+        ({"client": {"account": "alice"}, "to": "+447700900123",
+          "service": play, "billing": {"payer": "collect"}},
+         422, "not_rated", "to"),
+        ({"client": {"number": "+15550100"}, "service": play,
+          "billing": {}}, 422, "no_account", "billing.account"),
+        ({"client": {"number": "+15550100"}, "service": play,
+          "billing": {"account": "nobody"}},
+         404, "unknown_account", "billing.account"),
+        ({"client": {"number": "+15550100"}, "service": play,
+          "billing": "alice"}, 400, "invalid_field", "billing"),
+        ({"client": {"account": "alice"}, "to": "+15550100",
+          "service": play, "billing": {"payer": "nobody"}},
+         400, "invalid_field", "billing.payer"),
+        ({"client": {"number": "+15550100"}, "service": play,
+          "billing": {"payer": "account"}},
+         400, "missing_field", "billing.account"),
+        ({"client": {"number": "+15550100"}, "service": play,
+          "billing": {"account": "biz", "bridge_to": {"account": "biz"}}},
+         422, "conflicting_fields", "billing.bridge_to"),
+    ]
+    for body, scode, code, field in cases:
+        st, err = cb.api("POST", "/v1/callbacks", body)
+        assert st == scode, (body, st, err)
+        assert err["error"]["code"] == code, (body, err)
+        assert err["error"]["field"] == field, (body, err)
+
+    # scheduled: authorized when placed; refused then, failed
+    res = create(cb, {"client": {"account": "poor"}, "to": "+15550100",
+                      "service": play, "billing": {}, "at": rfc3339(1)})
+    assert res["status"] == "scheduled", res
+    c = wait_final(cb, res["id"])
+    assert c["status"] == "failed", c
+    assert c["cause"] == "insufficient-funds", c
+    assert cb.calls() == []
+    assert "INVITE" not in simnet.log()
+    assert balance(cb, "poor") == before
+    ledger_ok(cb)

@@ -1,0 +1,211 @@
+"""The contact-centre runtime (src/cc/) end to end on the simulated
+network, through the business's routes: the customer is called first,
+hears the announcement and hold music (RTP sent to the customer's leg)
+while no agent is free, is put through to the agent who becomes
+available (bridged, RTP both ways, status connected), and the hang-up
+completes the request and puts the agent into wrap-up.  A customer who
+does not answer or is busy ends the request with no agent call placed;
+an agent who lets it ring out is skipped for the next one (and counted);
+a customer who hangs up while queued abandons; pressing 1 while queued
+asks for a callback, which keeps its place and rings the agent first."""
+
+import pytest
+
+import cbtest
+from test_manage import Session
+
+AGENT_PW = "agent-pass-phrase"
+CUSTOMER = "+15550100"       # answers after 1 s, echoes
+BUSY = "+15550102"
+NEVER = "+15550103"          # rings forever
+AGENT_OK = "+15550110"       # answers after 500 ms, echoes
+AGENT_OK2 = "+15550111"
+
+
+@pytest.fixture
+def cb(tmp_path, procs, simnet):
+    c = cbtest.Callbridge(str(tmp_path), trunk_port=simnet.port)
+    procs.append(c)
+    return c
+
+
+def business(cb, **kw):
+    body = {"name": "Acme Cruises", "ring_s": 5, "position_s": 0,
+            "wrap_s": 60, "max_noanswer": 3}
+    body.update(kw)
+    st, b = cb.api("PUT", "/v1/contact/business", body)
+    assert st == 200, b
+
+
+def agent(cb, login, endpoint, skills=None):
+    """An agent linked to a console login, signed in; returns
+    (agent id, session)."""
+    st, u = cb.api("POST", "/v1/users", {"login": login, "role": "agent",
+                                         "password": AGENT_PW})
+    assert st == 201, u
+    uid = u["user"]["id"] if "user" in u else u["id"]
+    st, a = cb.api("POST", "/v1/contact/agents", {
+        "name": login.title(), "endpoint": endpoint,
+        "skills": skills or {}, "user_id": uid})
+    assert st == 201, a
+    a = a.get("agent", a)
+    return a["id"], Session(cb, login, AGENT_PW)
+
+
+def set_status(s, status):
+    st, a = s.api("POST", "/v1/agent/status", {"status": status})
+    assert st == 200, a
+    return a
+
+
+def me(s):
+    st, a = s.api("GET", "/v1/agent")
+    assert st == 200, a
+    return a
+
+
+def request(cb, number, **kw):
+    body = {"number": number}
+    body.update(kw)
+    st, r = cb.api("POST", "/v1/contact/requests", body)
+    assert st == 201, r
+    return r["id"]
+
+
+def get(cb, rid):
+    st, r = cb.api("GET", "/v1/contact/requests/" + rid)
+    assert st == 200, r
+    return r.get("request", r)
+
+
+def wait_status(cb, rid, want, timeout=20):
+    want = (want,) if isinstance(want, str) else want
+    return cbtest.wait_for(lambda: (lambda r: r if r["status"] in want
+                                    else None)(get(cb, rid)),
+                           timeout=timeout, what="request " + "/".join(want))
+
+
+def legs(cb, call_id):
+    c = cb.call(call_id)
+    return c["legs"] if c else []
+
+
+def test_customer_first_announcement_then_agent(cb):
+    business(cb)
+    aid, s = agent(cb, "olivia", AGENT_OK)
+    assert me(s)["status"] == "logged-out"
+
+    rid = request(cb, CUSTOMER, name="Carol", note="balcony?")
+    r = wait_status(cb, rid, "queued")
+    assert r["position"] == 1 and r["answered_ms"] > 0, r
+    cid = r["call_id"]
+    # the announcement then hold music reach the customer; no agent leg
+    cbtest.wait_for(lambda: len(legs(cb, cid)) == 1 and
+                    legs(cb, cid)[0]["rtp"]["tx"] > 100,
+                    timeout=10, what="announcement RTP to the customer")
+    st, q = cb.api("GET", "/v1/contact/status")
+    assert st == 200, q
+    q = q.get("status", q)
+    assert q["queue_length"] == 1 and q["waiting"][0]["id"] == rid, q
+
+    # the agent becomes available: offered, rung, bridged
+    set_status(s, "available")
+    r = wait_status(cb, rid, "connected")
+    assert r["agent_id"] == aid and r["wait_ms"] > 0, r
+    a = me(s)
+    assert a["status"] == "on-call", a
+    assert a["request"]["request_id"] == rid, a
+    assert a["request"]["customer"] == CUSTOMER, a
+    assert a["request"]["note"] == "balcony?", a
+    ls = cbtest.wait_for(lambda: (lambda l: l if len(l) == 2 and all(
+        x["rtp"]["rx"] > 20 and x["rtp"]["tx"] > 20 for x in l) else None)(
+            legs(cb, cid)), timeout=10, what="RTP both ways, bridged")
+    assert ls[1]["peer"].endswith(AGENT_OK), ls
+
+    # hang-up: completed, the agent in wrap-up
+    st, _ = s.api("POST", "/v1/agent/hangup")
+    assert st == 200
+    r = wait_status(cb, rid, "completed")
+    assert r["ended_ms"] >= r["connected_ms"] > 0, r
+    a = cbtest.wait_for(lambda: (lambda a: a if a["status"] == "wrap-up"
+                                 else None)(me(s)), what="wrap-up")
+    assert 0 < a["wrap_remaining_ms"] <= 60000, a
+    assert a["last_request_id"] == rid, a
+
+
+@pytest.mark.parametrize("number,status", [(BUSY, "busy"),
+                                           ("+15550104", "invalid-number")])
+def test_customer_not_reached_disturbs_no_agent(cb, number, status):
+    business(cb)
+    _, s = agent(cb, "olivia", AGENT_OK)
+    set_status(s, "available")
+    rid = request(cb, number)
+    r = wait_status(cb, rid, status)
+    assert r["agent_id"] == "" and r["answered_ms"] == 0, r
+    c = cb.call(r["call_id"])
+    assert c is None or len(c["legs"]) == 1, c
+    a = me(s)
+    assert a["status"] == "available" and a["noanswers"] == 0, a
+
+
+def test_agent_noanswer_next_agent(cb):
+    business(cb, ring_s=5)
+    a1, s1 = agent(cb, "nora", NEVER)
+    a2, s2 = agent(cb, "olivia", AGENT_OK2)
+    set_status(s1, "available")       # the longest idle: offered first
+    set_status(s2, "available")
+    rid = request(cb, CUSTOMER)
+    r = wait_status(cb, rid, "offered")
+    assert r["agent_id"] == a1, r
+    r = wait_status(cb, rid, "connected", timeout=20)
+    assert r["agent_id"] == a2, r
+    a = me(s1)
+    assert a["status"] == "available" and a["noanswers"] == 1, a
+    peers = [l["peer"] for l in legs(cb, r["call_id"])]
+    assert any(p.endswith(NEVER) for p in peers), peers
+    st, _ = cb.api("DELETE", "/v1/calls/" + r["call_id"])
+    assert st in (200, 204)
+    wait_status(cb, rid, "completed")
+
+
+def test_abandoned_while_queued(cb):
+    business(cb)
+    rid = request(cb, CUSTOMER)
+    r = wait_status(cb, rid, "queued")
+    st, _ = cb.api("DELETE", "/v1/calls/" + r["call_id"])
+    assert st in (200, 204)
+    r = wait_status(cb, rid, "abandoned")
+    assert r["cause"] == "customer-hangup", r
+    st, q = cb.api("GET", "/v1/contact/status")
+    q = q.get("status", q)
+    assert q["queue_length"] == 0, q
+
+
+def test_callback_keeps_place_rings_agent_first(cb):
+    business(cb)
+    aid, s = agent(cb, "olivia", AGENT_OK)
+    rid = request(cb, CUSTOMER)
+    r = wait_status(cb, rid, "queued")
+    cid = r["call_id"]
+    cust = legs(cb, cid)[0]["id"]
+    # the customer presses 1 (the simulated phone echoes our digit back)
+    st, body = cb.api("POST", "/v1/calls/%s/legs/%s/dtmf" % (cid, cust),
+                      {"digits": "1"})
+    assert st in (200, 202), body
+    r = wait_status(cb, rid, "callback")
+    assert r["callback"] is True and r["position"] == 1, r
+    # the goodbye, then the customer's leg goes; the request stays
+    cbtest.wait_for(lambda: cb.call(cid) is None or all(
+        l["state"] == "ended" for l in legs(cb, cid)),
+        timeout=15, what="the customer's leg hung up")
+    assert get(cb, rid)["status"] == "callback"
+
+    set_status(s, "available")
+    r = wait_status(cb, rid, "connected", timeout=20)
+    assert r["call_id"] != cid and r["agent_id"] == aid, r
+    ls = legs(cb, r["call_id"])
+    assert ls[0]["peer"].endswith(AGENT_OK), ls      # the agent first
+    assert ls[1]["peer"].endswith(CUSTOMER), ls
+    st, _ = s.api("POST", "/v1/agent/hangup")
+    assert st == 200
+    wait_status(cb, rid, "completed")

@@ -1,0 +1,246 @@
+"""Click-to-call end to end (issue 5, seed 003), as the README's demo does
+it: a shopper on a shop page served from another origin clicks the
+widget's "Talk to a representative" button in headless Chromium
+(playwright-core + Debian chromium, tests/browser/click_to_call.test.mjs)
+and leaves the number of a simulated phone that answers and echoes
+(+15550100).  callbridge calls the shopper first, plays the announcement
+("Please hold while we connect you to Acme Cruises customer
+representative", espeak-ng) and hold music, and rings the agent: baresip,
+a real softphone registered as `olivia`, whose user is signed into the
+agent console in a second browser page.  The console shows the screen-pop
+(number, page viewed, note) while the phone rings; the test then picks
+up the phone (baresip's ctrl_tcp `accept`), the two are bridged and audio
+flows both ways; the agent hangs up and files wrap-up notes with an order
+form, which reaches the business's web server as a signed webhook.  The
+call's CDR and the money taken from the business's account match the
+rate table.  Screenshots in tests/artifacts/: shop-widget.png,
+agent-screenpop.png, agent-wrapup.png."""
+
+import json
+import os
+import shutil
+import subprocess
+import threading
+import http.server
+import time
+
+import pytest
+
+import cbtest
+from test_baresip import Baresip
+from test_browser import (ARTIFACTS, BROWSER_DIR, CHROMIUM, WEB_DIR, Lines,
+                          _playwright_ready)
+from test_events import Receiver, verify
+from test_meter import Rate, balance, ledger_ok, micro, money_setup, summary
+
+SECRET = "click-to-call-webhook-secret"
+CUSTOMER = "+15550100"
+RATE = Rate("0.60", "0.00", "0.00", 1, 1)       # 1 cent a second
+
+
+class ShopServer:
+    """The shop's own web server, on another origin (127.0.0.2): serves
+    one page that embeds callbridge's widget.js."""
+
+    def __init__(self, cb_url, business):
+        page = (open(os.path.join(WEB_DIR, "shop.html")).read()
+                .replace("/web/widget.js", cb_url + "/web/widget.js")
+                .replace('data-business="default"',
+                         'data-business="%s"' % business))
+        assert cb_url + "/web/widget.js" in page, "shop.html embeds widget"
+        body = page.encode()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.srv = http.server.ThreadingHTTPServer(("127.0.0.2", 0),
+                                                   Handler)
+        self.origin = "http://127.0.0.2:%d" % self.srv.server_port
+        threading.Thread(target=self.srv.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.srv.shutdown()
+        self.srv.server_close()
+
+
+@pytest.fixture
+def shop_cb(tmp_path, procs, simnet):
+    c = cbtest.Callbridge(str(tmp_path), trunk_port=simnet.port,
+                          users={"olivia": "olivia-sip-pw"},
+                          extra=["api.web_dir %s" % WEB_DIR,
+                                 "api.webhook_secret " + SECRET,
+                                 "api.webhook_retry_ms 50",
+                                 "money.cost_event_ms 200"])
+    procs.append(c)
+    return c
+
+
+def tenant_id(cb):
+    st, me = cb.api("GET", "/v1/me")
+    assert st == 200, me
+    return me["tenant"]["id"] if isinstance(me.get("tenant"), dict) \
+        else me["tenant_id"]
+
+
+def setup_business(cb, shop, hook_url):
+    money_setup(cb, RATE, accounts={"acme": "50.00"})
+    st, t = cb.api("PATCH", "/v1/tenants/" + tenant_id(cb),
+                   {"webhook_url": hook_url})
+    assert st == 200, t
+    st, b = cb.api("PUT", "/v1/contact/business", {
+        "name": "Acme Cruises", "origins": [shop.origin],
+        "ring_s": 30, "position_s": 0, "billing_account": "acme"})
+    assert st == 200, b
+    st, u = cb.api("POST", "/v1/users", {"login": "olivia-web",
+                                         "role": "agent",
+                                         "password": "olivia web pw 1"})
+    assert st == 201, u
+    st, a = cb.api("POST", "/v1/contact/agents", {
+        "name": "Olivia", "endpoint": "olivia", "skills": {"cruises": 5},
+        "user_id": u["user"]["id"]})
+    assert st == 201, a
+    return a["agent"]
+
+
+def test_widget_to_agent_console(tmp_path, procs, shop_cb, simnet):
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.skip("chromium is not installed (scripts/setup installs it)")
+    if not shutil.which("node") or not cbtest.have("baresip"):
+        pytest.skip("node and baresip are needed (scripts/setup)")
+    if not cbtest.have("espeak-ng"):
+        pytest.skip("espeak-ng is needed for the announcement")
+    _playwright_ready()
+    cb = shop_cb
+    api = "http://127.0.0.1:%d" % cb.http_port
+    hooks = Receiver()
+    shop = ShopServer(api, tenant_id(cb))
+    agent = setup_business(cb, shop, hooks.url)
+
+    phone = Baresip(str(tmp_path), cb.sip_port, "olivia", "olivia-sip-pw",
+                    answermode="manual", ctrl_port=cbtest.free_port())
+    procs.append(phone)
+    cbtest.wait_for(lambda: "200 OK" in phone.log() or None, timeout=20,
+                    what="the agent's softphone to register")
+
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    shots = ("shop-widget.png", "agent-screenpop.png", "agent-wrapup.png")
+    for n in shots:
+        if os.path.exists(os.path.join(ARTIFACTS, n)):
+            os.remove(os.path.join(ARTIFACTS, n))
+    before = balance(cb, "acme")
+    env = dict(os.environ, CB_URL=api, SHOP_URL=shop.origin + "/",
+               AGENT_LOGIN="olivia-web", AGENT_PASSWORD="olivia web pw 1",
+               CUSTOMER=CUSTOMER, CB_ARTIFACTS=ARTIFACTS, CHROMIUM=CHROMIUM)
+    errf = open(os.path.join(str(tmp_path), "browser.err"), "w+b")
+    page = Lines(["node", os.path.join(BROWSER_DIR,
+                                       "click_to_call.test.mjs")],
+                 cwd=BROWSER_DIR, env=env, stdin=subprocess.PIPE,
+                 errf=errf)
+    deadline = time.monotonic() + 150
+
+    def tell(word):
+        page.p.stdin.write((word + "\n").encode())
+        page.p.stdin.flush()
+
+    try:
+        page.expect(lambda l: l == "AGENT_READY", deadline, "AGENT_READY")
+        st, status = cb.api("GET", "/v1/contact/status")
+        assert st == 200 and [a["status"] for a in status["agents"]
+                              if a["id"] == agent["id"]] == ["available"], \
+            status
+        line = page.expect(lambda l: l.startswith("REQUESTED "), deadline,
+                           "the widget's request")
+        rid = line.split(" ", 1)[1]
+
+        # the console popped the customer up while the phone rings
+        page.expect(lambda l: l == "SCREENPOP", deadline, "SCREENPOP")
+        st, req = cb.api("GET", "/v1/contact/requests/" + rid)
+        assert st == 200 and req["status"] == "offered", req
+        assert req["customer"] == CUSTOMER and req["agent_id"] == \
+            agent["id"], req
+        cid = req["call_id"]
+        call = cb.call(cid)
+        cust = call["legs"][0]
+        # the customer answered and heard the announcement and hold music
+        assert cust["answered_ms"] > 0 and cust["rtp"]["tx"] > 100, cust
+        assert "Incoming call" in phone.log()
+
+        phone.accept()                           # the agent picks up
+
+        def both_ways():
+            c = cb.call(cid)
+            legs = c["legs"] if c else []
+            if len(legs) < 2:
+                return None
+            a, b = legs[0], legs[1]
+            return c if all(x["rtp"]["rx"] > 50 and x["rtp"]["tx"] > 50
+                            for x in (a, b)) and b["answered_ms"] else None
+        call = cbtest.wait_for(both_ways, timeout=20,
+                               what="customer and agent bridged, RTP both "
+                               "ways")
+        st, req = cb.api("GET", "/v1/contact/requests/" + rid)
+        assert req["status"] == "connected", req
+        page.expect(lambda l: l == "CONNECTED", deadline, "CONNECTED")
+        tell("HANGUP")
+        page.expect(lambda l: l == "WRAPPED", deadline, "WRAPPED")
+        rc = page.p.wait(max(1, deadline - time.monotonic()))
+    except BaseException:
+        page.stop()
+        errf.seek(0)
+        print(errf.read().decode("utf-8", "replace"))
+        raise
+    finally:
+        page.p.stdin.close()
+        shop.stop()
+    errf.seek(0)
+    err = errf.read().decode("utf-8", "replace")
+    errf.close()
+    assert rc == 0, err
+    for n in shots:
+        assert os.path.getsize(os.path.join(ARTIFACTS, n)) > 10000, n
+
+    # the request's story, final
+    req = cbtest.wait_for(lambda: (lambda r: r if r["status"] ==
+                                   "completed" else None)(
+        cb.api("GET", "/v1/contact/requests/" + rid)[1]),
+        what="the request to complete")
+    assert req["wrap_notes"].startswith("Booked"), req
+    assert req["page_title"].startswith("Acme Cruises"), req
+
+    # the business's server got the order form, signed
+    def wrapup():
+        for s, h, b in list(hooks.hits):
+            ev = json.loads(b)
+            if ev.get("type") == "acd.wrapup":
+                return h, b, ev
+        return None
+    h, b, ev = cbtest.wait_for(wrapup, what="the acd.wrapup webhook")
+    verify(h, b)
+    assert ev["request_id"] == rid and ev["form"]["kind"] == "order", ev
+
+    # the CDR and the money: the customer's leg is rated, the agent's
+    # registered phone costs nothing; the account paid exactly that
+    def charged():
+        st, ch = cb.api("GET", "/v1/calls/%s/charges" % cid)
+        return ch if st == 200 and ch.get("final") else None
+    ch = cbtest.wait_for(charged, what="the call's final charges")
+    cust_id = call["legs"][0]["id"]
+    rated = [l for l in ch["legs"] if l["leg_id"] == cust_id]
+    assert len(rated) == 1 and rated[0]["account"] == "acme", ch
+    want = summary([RATE.cost(rated[0]["duration_ms"])])
+    assert len(ch["charges"]) == 1, ch
+    assert micro(ch["charges"][0]["charged"]) == want["total"] > 0, ch
+    assert before - balance(cb, "acme") == want["total"]
+    st, page = cb.api("GET", "/v1/cdrs")
+    assert st == 200 and [r for r in page["cdrs"] if r["call_id"] == cid], \
+        page
+    ledger_ok(cb)
+    hooks.stop()
