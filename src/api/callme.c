@@ -32,7 +32,7 @@
 #include "api.h"
 
 enum {
-	CALLME_PER_MIN = 5,
+	CALLME_PER_MIN = 10,
 	CALLME_BUCKETS = 10000,
 	MINUTE_SLOWDOWN = 60,
 	ITEMS_MAX = 200,

@@ -368,3 +368,70 @@ def test_billing_refusals_dial_nothing(tmp_path, procs, simnet):
     assert "INVITE" not in simnet.log()
     assert balance(cb, "poor") == before
     ledger_ok(cb)
+
+
+# --- the "Call me" page's public routes ---------------------------------------
+
+def test_callme_public_routes(cb, simnet):
+    st, items = cb.api("GET", "/v1/callme/default/items", key=None)
+    assert st == 200, items
+    ids = [i["id"] for i in items["items"]]
+    assert "welcome.wav" in ids and ids == sorted(ids), items
+    assert cb.api("GET", "/v1/callme/nosuch/items", key=None)[0] == 404
+
+    st, res = cb.api("POST", "/v1/callme", {
+        "tenant": "default", "client": {"number": "+15550100"},
+        "service": {"play": "welcome.wav"}}, key=None)
+    assert st == 201, res
+    token, c = res["token"], res["callback"]
+    assert len(token) == 32 and "client" not in c, res
+    url = "/v1/callme/%s?token=%s" % (c["id"], token)
+    final = cbtest.wait_for(lambda: (lambda r: r[1] if r[0] == 200 and
+                                     r[1]["status"] in FINAL else None)(
+        cb.api("GET", url, key=None)), timeout=30, what="final status")
+    assert final["status"] == "completed", final
+    # the manager's view is the same callback
+    assert get(cb, c["id"])["status"] == "completed"
+    for bad in ("0" * 32, token[:-1], ""):
+        st, _ = cb.api("GET", "/v1/callme/%s?token=%s" % (c["id"], bad),
+                       key=None)
+        assert st == 404, bad
+
+    # narrower than the API: refused, nothing created
+    n = len(list_ids(cb))
+    for body, code, scode in (
+            ({"tenant": "default", "client": {"number": "+15550100"},
+              "service": {"play": "welcome.wav"}, "to": "+15550101"},
+             "unknown_field", 400),
+            ({"tenant": "default", "client": {"number": "+15550100"},
+              "service": {"play": "welcome.wav"},
+              "billing": {"account": "x"}}, "unknown_field", 400),
+            ({"tenant": "default", "client": {"account": "x"},
+              "service": {"play": "welcome.wav"}}, "unknown_field", 400),
+            ({"tenant": "default", "client": {"number": "+15550100"},
+              "service": {"say": "hello"}}, "invalid_field", 400),
+            ({"tenant": "default", "client": {"number": "+15550100"},
+              "service": {"play": "../x.wav"}}, "invalid_field", 400),
+            ({"tenant": "default", "client": {"number": "+15550100"},
+              "service": {"play": "nosuch.wav"}}, "unknown_item", 422),
+            ({"tenant": "nosuch", "client": {"number": "+15550100"},
+              "service": {"play": "welcome.wav"}}, "unknown_business", 404)):
+        st, res = cb.api("POST", "/v1/callme", body, key=None)
+        assert (st, res["error"]["code"]) == (scode, code), (body, res)
+    assert len(list_ids(cb)) == n
+
+
+def test_callme_flood_from_one_address_is_limited(cb, simnet):
+    # 10 a minute per client address, whatever they ask
+    seen = []
+    for _ in range(11):
+        st, res, hdrs = cb.api("POST", "/v1/callme", {
+            "tenant": "default", "client": {"number": "+15550100"},
+            "service": {"play": "nosuch.wav"}}, key=None, full=True)
+        seen.append(st)
+        if st == 429:
+            assert res["error"]["code"] == "rate_limited", res
+            assert 1 <= int(hdrs["Retry-After"]) <= 60, hdrs
+            break
+    assert seen == [422] * 10 + [429], seen
+    assert list_ids(cb) == [] and cb.calls() == []

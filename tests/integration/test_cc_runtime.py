@@ -9,6 +9,8 @@ an agent who lets it ring out is skipped for the next one (and counted);
 a customer who hangs up while queued abandons; pressing 1 while queued
 asks for a callback, which keeps its place and rings the agent first."""
 
+import time
+
 import pytest
 
 import cbtest
@@ -20,6 +22,8 @@ BUSY = "+15550102"
 NEVER = "+15550103"          # rings forever
 AGENT_OK = "+15550110"       # answers after 500 ms, echoes
 AGENT_OK2 = "+15550111"
+AGENT_TONE = "+15550101"     # answers at once, plays a tone (so audio
+                             # flows through two echoing phones)
 
 
 @pytest.fixture
@@ -92,7 +96,7 @@ def legs(cb, call_id):
 
 def test_customer_first_announcement_then_agent(cb):
     business(cb)
-    aid, s = agent(cb, "olivia", AGENT_OK)
+    aid, s = agent(cb, "olivia", AGENT_TONE)
     assert me(s)["status"] == "logged-out"
 
     rid = request(cb, CUSTOMER, name="Carol", note="balcony?")
@@ -120,7 +124,7 @@ def test_customer_first_announcement_then_agent(cb):
     ls = cbtest.wait_for(lambda: (lambda l: l if len(l) == 2 and all(
         x["rtp"]["rx"] > 20 and x["rtp"]["tx"] > 20 for x in l) else None)(
             legs(cb, cid)), timeout=10, what="RTP both ways, bridged")
-    assert ls[1]["peer"].endswith(AGENT_OK), ls
+    assert ls[1]["peer"].endswith(AGENT_TONE), ls
 
     # hang-up: completed, the agent in wrap-up
     st, _ = s.api("POST", "/v1/agent/hangup")
@@ -181,31 +185,79 @@ def test_abandoned_while_queued(cb):
     assert q["queue_length"] == 0, q
 
 
-def test_callback_keeps_place_rings_agent_first(cb):
-    business(cb)
-    aid, s = agent(cb, "olivia", AGENT_OK)
-    rid = request(cb, CUSTOMER)
-    r = wait_status(cb, rid, "queued")
-    cid = r["call_id"]
-    cust = legs(cb, cid)[0]["id"]
-    # the customer presses 1 (the simulated phone echoes our digit back)
-    st, body = cb.api("POST", "/v1/calls/%s/legs/%s/dtmf" % (cid, cust),
-                      {"digits": "1"})
-    assert st in (200, 202), body
-    r = wait_status(cb, rid, "callback")
-    assert r["callback"] is True and r["position"] == 1, r
-    # the goodbye, then the customer's leg goes; the request stays
-    cbtest.wait_for(lambda: cb.call(cid) is None or all(
-        l["state"] == "ended" for l in legs(cb, cid)),
-        timeout=15, what="the customer's leg hung up")
-    assert get(cb, rid)["status"] == "callback"
+def test_callback_keeps_place_rings_agent_first(tmp_path, procs, simnet):
+    """The customer is a SIPp phone behind the trunk that presses 1 as
+    RFC 4733 events 2.5 s after answering (both calls: on the callback
+    call the digit changes nothing); the agent is the simulated network
+    reached by SIP URI, so the trunk only carries the customer."""
+    phone = cbtest.Sipp(str(tmp_path),
+                        cbtest.sipp_scenario("calls", "uas_dtmf1.xml"),
+                        args=["-d", "2500", "-m", "2"], name="customer")
+    cb = cbtest.Callbridge(str(tmp_path), trunk_port=phone.port)
+    procs.append(cb)
+    try:
+        business(cb)
+        aid, s = agent(cb, "olivia", "sip:%s@127.0.0.1:%d" % (
+            AGENT_OK, simnet.port))
+        rid = request(cb, CUSTOMER)
+        r = wait_status(cb, rid, "queued")
+        cid = r["call_id"]
+        r = wait_status(cb, rid, "callback", timeout=15)
+        assert r["callback"] is True and r["position"] == 1, r
+        # the goodbye, then the customer's leg goes; the request stays
+        cbtest.wait_for(lambda: cb.call(cid) is None or all(
+            l["state"] == "ended" for l in legs(cb, cid)),
+            timeout=15, what="the customer's leg hung up")
+        r = get(cb, rid)
+        assert r["status"] == "callback" and r["position"] == 1, r
 
-    set_status(s, "available")
-    r = wait_status(cb, rid, "connected", timeout=20)
-    assert r["call_id"] != cid and r["agent_id"] == aid, r
-    ls = legs(cb, r["call_id"])
-    assert ls[0]["peer"].endswith(AGENT_OK), ls      # the agent first
-    assert ls[1]["peer"].endswith(CUSTOMER), ls
-    st, _ = s.api("POST", "/v1/agent/hangup")
-    assert st == 200
-    wait_status(cb, rid, "completed")
+        set_status(s, "available")
+        r = wait_status(cb, rid, "connected", timeout=20)
+        assert r["call_id"] != cid and r["agent_id"] == aid, r
+        ls = legs(cb, r["call_id"])
+        assert AGENT_OK in ls[0]["peer"], ls      # the agent first
+        assert ls[1]["peer"].endswith(CUSTOMER), ls
+        # the phone presses 1 again on this call: nothing changes
+        cbtest.wait_for(lambda: legs(cb, r["call_id"])[1]["rtp"]["rx"] > 0,
+                        timeout=10, what="the customer's digit")
+        assert get(cb, rid)["status"] == "connected"
+        st, _ = s.api("POST", "/v1/agent/hangup")
+        assert st == 200
+        wait_status(cb, rid, "completed")
+        assert phone.wait(20) == 0, phone.errors()
+    finally:
+        phone.stop()
+
+
+def rfc3339(t):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+
+
+def test_scheduled_placed_at_its_time_and_across_restart(tmp_path, procs,
+                                                         simnet):
+    cb = cbtest.Callbridge(str(tmp_path), trunk_port=simnet.port)
+    procs.append(cb)
+    business(cb)
+    soon = request(cb, CUSTOMER, desired_time=rfc3339(time.time() + 2))
+    later = request(cb, CUSTOMER, desired_time=rfc3339(time.time() + 3600))
+    ringing = request(cb, NEVER)
+    assert get(cb, soon)["status"] == "scheduled"
+    # placed when due (no agent: the customer waits in the queue)
+    wait_status(cb, soon, "queued", timeout=15)
+    assert get(cb, later)["status"] == "scheduled"
+    wait_status(cb, ringing, "calling")
+
+    # a restart: the scheduled one is back, the one being placed failed
+    cb.stop()
+    cb2 = cbtest.Callbridge(str(tmp_path), trunk_port=simnet.port,
+                            name="callbridge2")
+    procs.append(cb2)
+    r = get(cb2, later)
+    assert r["status"] == "scheduled" and "position" in r, r   # live
+    r = get(cb2, ringing)
+    assert r["status"] == "failed" and r["cause"] == "restart", r
+    st, body = cb2.api("DELETE", "/v1/contact/requests/" + later)
+    assert st == 200, body
+    assert get(cb2, later)["status"] == "canceled"
+    st, body = cb2.api("DELETE", "/v1/contact/requests/" + soon)
+    assert st == 409, body
