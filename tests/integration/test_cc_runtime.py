@@ -7,7 +7,10 @@ completes the request and puts the agent into wrap-up.  A customer who
 does not answer or is busy ends the request with no agent call placed;
 an agent who lets it ring out is skipped for the next one (and counted);
 a customer who hangs up while queued abandons; pressing 1 while queued
-asks for a callback, which keeps its place and rings the agent first."""
+asks for a callback, which keeps its place and rings the agent first.
+Scheduled requests are placed at their time and survive a restart (those
+being placed are failed); a billed business's hold comes before any
+dialing."""
 
 import time
 
@@ -261,3 +264,34 @@ def test_scheduled_placed_at_its_time_and_across_restart(tmp_path, procs,
     assert get(cb2, later)["status"] == "canceled"
     st, body = cb2.api("DELETE", "/v1/contact/requests/" + soon)
     assert st == 409, body
+
+
+def test_billed_business(tmp_path, procs, simnet):
+    """A business with a billing account: a hold before anything is
+    dialed (refused: failed, no call), both legs metered on its account,
+    the hold settled when the call ends."""
+    from test_meter import Rate, balance, ledger_ok, micro, money_setup
+    cb = cbtest.Callbridge(str(tmp_path), trunk_port=simnet.port)
+    procs.append(cb)
+    money_setup(cb, Rate("0.60", "0", "0", 1, 1),
+                accounts={"shop": "50.00", "broke": "0"})
+    business(cb, billing_account="broke")
+    rid = request(cb, CUSTOMER)
+    r = wait_status(cb, rid, "failed")
+    assert r["cause"] == "insufficient-funds" and r["answered_ms"] == 0, r
+    assert not [c for c in cb.calls() if c["id"] == r["call_id"]]
+
+    business(cb, billing_account="shop")
+    _, s = agent(cb, "olivia", AGENT_TONE)
+    set_status(s, "available")
+    rid = request(cb, CUSTOMER)
+    wait_status(cb, rid, "connected")
+    st, _ = s.api("POST", "/v1/agent/hangup")
+    assert st == 200
+    wait_status(cb, rid, "completed")
+    cbtest.wait_for(lambda: balance(cb, "shop") < micro("50.00"),
+                    what="the business's account charged")
+    cbtest.wait_for(lambda: cb.admin_ok("money", "hold", "list",
+                                        "default") == "",
+                    what="the hold settled")
+    ledger_ok(cb)
