@@ -140,6 +140,7 @@ struct cb_config {
 	char store_path[256];     /**< SQLite file (or back-end URL)      */
 	uint32_t store_workers;   /**< threads that run database work     */
 	uint32_t prune_interval_s;/**< between prune runs, 0 = never      */
+	uint32_t callback_keep_days; /**< finished callbacks kept this long */
 	uint32_t session_ttl_s;   /**< web session lifetime               */
 	uint32_t login_max_failures; /**< failed logins before 429        */
 	uint32_t login_lock_s;    /**< first lock-out, doubles after      */

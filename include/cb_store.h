@@ -205,6 +205,9 @@ int  store_idem_prune(struct store *st, uint64_t created_before_ms,
 		      uint32_t max, uint32_t *np);
 int  store_session_prune(struct store *st, uint64_t now_ms, uint32_t max,
 			 uint32_t *np);
+/* finished web callbacks last changed before before_ms */
+int  store_callback_prune(struct store *st, uint64_t before_ms,
+			  uint32_t max, uint32_t *np);
 
 
 /* ---- money: rates, accounts, ledger, holds, tokens (docs/money.md) ---
@@ -537,6 +540,7 @@ int  store_charge_list_call(struct store *st, const char *tenant_id,
 enum {
 	STORE_CB_ARG_MAX = 4100,  /**< a spoken text (UTF-8), a prompt or a
 				       destination, NUL included          */
+	STORE_CB_BILLING_MAX = 2 * STORE_NAME_MAX + 80,  /**< its text form */
 };
 
 /** One callback request and where it stands */
@@ -551,6 +555,10 @@ struct store_callback {
 	char status_callback[STORE_URL_MAX];
 	char state[16];           /**< scheduled ... completed         */
 	char call_id[CB_ID_LEN + 1];  /**< "" until placed             */
+	char billing[STORE_CB_BILLING_MAX];  /**< who pays, callbacks.c's
+					       text form; "" = unbilled */
+	char cause[24];           /**< why it failed unplaced, or ""   */
+	uint32_t ring_timeout_s;  /**< 0 = the default                 */
 	uint64_t due_ms, created_ms, updated_ms;
 	uint32_t ver;             /**< a put only replaces a lower ver */
 };

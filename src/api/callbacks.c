@@ -18,7 +18,12 @@
  * (PUT /v1/client-numbers), called when a request gives no `to`.
  *
  * Every callback is kept in memory (loaded from the store at start) and
- * every change is put to the store with a growing version.  One timer
+ * every change is put to the store with a growing version.  The row
+ * holds all that placing needs: who pays (a text form of the resolved
+ * billing, so a billed callback due after a restart is authorized and
+ * billed as asked), the ring time and why it failed.  Finished
+ * callbacks older than store.callback_keep_days leave the store (the
+ * prune job) and the list (a sweep at the same interval).  One timer
  * runs for the earliest scheduled callback; when it fires, every due one
  * is marked dialing, and placed once that mark is stored: a restart
  * between the two never places it twice (it is failed instead).  A
@@ -76,9 +81,7 @@ struct cbk {
 	bool answered;
 	enum leg_cause cause;         /* of the first leg that ended */
 	struct tts_req *tts;          /* owned, while `say` is synthesized */
-	struct cbk_bill bill;         /* not stored yet (migration 9) */
-	uint32_t ring_s;              /* 0: the default; not stored yet */
-	const char *why;              /* why it failed before dialing */
+	struct cbk_bill bill;         /* row.billing's parsed form */
 	struct api_req *req;          /* a billed POST due now: answered
 					 once authorized (mem_ref'd) */
 	char auth_call[CB_ID_LEN + 1];   /* the call being authorized */
@@ -88,6 +91,7 @@ struct cbk {
 
 static struct list cbks;          /* struct cbk, owned, oldest first */
 static struct tmr due_tmr;        /* the earliest scheduled callback */
+static struct tmr sweep_tmr;      /* finished ones leave, as in store */
 static bool running;
 
 
@@ -311,7 +315,7 @@ static void dial_fill(struct leg_dial *dial, const struct cbk *c)
 {
 	memset(dial, 0, sizeof(*dial));
 	dial->to = c->row.to;
-	dial->ring_timeout_s = c->ring_s;
+	dial->ring_timeout_s = c->row.ring_timeout_s;
 }
 
 
@@ -324,6 +328,13 @@ static void cbk_dialed(struct cbk *c, struct call *call)
 }
 
 
+/* why it failed before dialing: shown as its cause, and stored */
+static void cbk_why(struct cbk *c, const char *why)
+{
+	str_ncpy(c->row.cause, why, sizeof(c->row.cause));
+}
+
+
 /* a refusal of the meter, as the API's error and as the cause */
 static void refused(struct cbk *c, const struct meter_refusal *r)
 {
@@ -331,18 +342,18 @@ static void refused(struct cbk *c, const struct meter_refusal *r)
 
 	if (!strcmp(r->code, "insufficient_funds")) {
 		scode = 402;
-		c->why = "insufficient-funds";
+		cbk_why(c, "insufficient-funds");
 	}
 	else if (!strcmp(r->code, "not_rated")) {
 		scode = 422;
-		c->why = "not-rated";
+		cbk_why(c, "not-rated");
 	}
 	else if (!strcmp(r->code, "unknown_account")) {
 		scode = 422;
-		c->why = "unknown-account";
+		cbk_why(c, "unknown-account");
 	}
 	else {
-		c->why = "not-authorized";
+		cbk_why(c, "not-authorized");
 	}
 	log_info(NULL, "callback=%s not authorized: %s", c->row.id, r->code);
 	if (c->req) {
@@ -437,7 +448,7 @@ static void cbk_dial_billed(struct cbk *c, const char *play)
 	if (err) {
 		c->auth_call[0] = '\0';
 		orig_abort(call);
-		c->why = "not-authorized";
+		cbk_why(c, "not-authorized");
 		cbk_end(c, CAUSE_FAILED);
 		mem_deref(c);       /* the list holds it still */
 	}
@@ -596,6 +607,13 @@ static int print_time(struct re_printf *pf, uint64_t ms)
 }
 
 
+static int print_cause(struct re_printf *pf, const struct cbk *c)
+{
+	return c->row.cause[0] ? api_json_str(pf, c->row.cause) :
+		re_hprintf(pf, "null");
+}
+
+
 /* in a callback's words: the client asked, so it is the "caller" */
 static const char *payer_name(enum meter_payer p)
 {
@@ -645,9 +663,9 @@ static int print_cbk(struct re_printf *pf, const struct cbk *c)
 	err |= r->call_id[0] ? api_json_str(pf, r->call_id) :
 		re_hprintf(pf, "null");
 	err |= re_hprintf(pf, ",\"cause\":");
-	err |= c->why ? api_json_str(pf, c->why) : re_hprintf(pf, "null");
+	err |= print_cause(pf, c);
 	err |= re_hprintf(pf, ",\"ring_timeout_s\":");
-	err |= c->ring_s ? re_hprintf(pf, "%u", c->ring_s) :
+	err |= r->ring_timeout_s ? re_hprintf(pf, "%u", r->ring_timeout_s) :
 		re_hprintf(pf, "null");
 	err |= re_hprintf(pf, ",\"billing\":%H}", print_bill, c);
 	return err;
@@ -663,7 +681,7 @@ static int print_public(struct re_printf *pf, const struct cbk *c)
 
 	err |= print_time(pf, c->row.due_ms);
 	err |= re_hprintf(pf, ",\"cause\":");
-	err |= c->why ? api_json_str(pf, c->why) : re_hprintf(pf, "null");
+	err |= print_cause(pf, c);
 	return err | re_hprintf(pf, "}");
 }
 
@@ -729,7 +747,6 @@ struct create {
 	bool bill_client;                  /* role A: the client's account */
 	bool bill_b_given;                 /* billing.bridge_to */
 	const char *bad_field;             /* of an unknown account */
-	uint32_t ring_s;
 	bool resolved;                     /* `to` came from the store */
 	bool stored;
 	bool throttled;                    /* the login throttle was told */
@@ -1089,8 +1106,102 @@ static bool ring_parse(struct api_req *req, struct create *cr)
 			  "an integer from 5 to 120");
 		return false;
 	}
-	cr->ring_s = (uint32_t)e->u.integer;
+	cr->row.ring_timeout_s = (uint32_t)e->u.integer;
 	return true;
+}
+
+
+/* ---- who pays, as stored ---------------------------------------------- */
+
+/*
+ * The stored form of a resolved billing (row.billing), so that a billed
+ * callback placed after a restart is authorized as it was asked:
+ * "payer=P;account=ID;b_payer=P;b_account=ID[;limit=L]" with the payer
+ * names of the API (client, collect, account) and account ids, which
+ * hold neither ';' nor '='.  "" is an unbilled callback.
+ */
+static void bill_encode(char *buf, size_t sz, const struct cbk_bill *b)
+{
+	buf[0] = '\0';
+	if (!b->on)
+		return;
+	(void)re_snprintf(buf, sz, "payer=%s;account=%s;b_payer=%s;"
+			  "b_account=%s%s%s",
+			  payer_name(b->payer[METER_ROLE_A]),
+			  b->account[METER_ROLE_A],
+			  payer_name(b->payer[METER_ROLE_B]),
+			  b->account[METER_ROLE_B],
+			  b->limit >= 0 ? ";limit=" : "",
+			  b->limit >= 0 ?
+			  money_limit_name((enum money_limit)b->limit) : "");
+}
+
+
+/* one "key=value" of the stored form into b; EINVAL if it is not one */
+static int bill_member(struct cbk_bill *b, const struct pl *key,
+		       const struct pl *val)
+{
+	char v[STORE_NAME_MAX];
+	int role = METER_ROLE_A;
+	struct pl k = *key;
+
+	if (!val->l || val->l >= sizeof(v))
+		return EINVAL;
+	(void)pl_strcpy(val, v, sizeof(v));
+	if (!pl_strcmp(&k, "limit"))
+		return limit_parse(&b->limit, v) ? 0 : EINVAL;
+	if (k.l > 2 && !memcmp(k.p, "b_", 2)) {
+		role = METER_ROLE_B;
+		pl_advance(&k, 2);
+	}
+	if (!pl_strcmp(&k, "payer"))
+		return payer_parse(&b->payer[role], v) ? EINVAL : 0;
+	if (!pl_strcmp(&k, "account")) {
+		str_ncpy(b->account[role], v, sizeof(b->account[role]));
+		return 0;
+	}
+	return EINVAL;
+}
+
+
+/* the stored form back; EINVAL if it is not one (b then unbilled) */
+static int bill_decode(struct cbk_bill *b, const char *s)
+{
+	int err = 0;
+
+	memset(b, 0, sizeof(*b));
+	b->limit = -1;
+	if (!*s)
+		return 0;
+	while (*s && !err) {
+		const char *end = strchr(s, ';');
+		const char *eq;
+		struct pl key, val;
+
+		if (!end)
+			end = s + strlen(s);
+		eq = memchr(s, '=', (size_t)(end - s));
+		if (!eq || eq == s) {
+			err = EINVAL;
+			break;
+		}
+		key.p = s;
+		key.l = (size_t)(eq - s);
+		val.p = eq + 1;
+		val.l = (size_t)(end - eq - 1);
+		err = bill_member(b, &key, &val);
+		s = *end ? end + 1 : end;
+	}
+	if (!err && (!b->account[METER_ROLE_A][0] ||
+		     !b->account[METER_ROLE_B][0]))
+		err = EINVAL;
+	if (err) {
+		memset(b, 0, sizeof(*b));
+		b->limit = -1;
+		return err;
+	}
+	b->on = true;
+	return 0;
 }
 
 
@@ -1215,6 +1326,7 @@ static int create_work(struct store *st, void *arg)
 		if (err || cr->resolved)
 			return err;
 	}
+	bill_encode(cr->row.billing, sizeof(cr->row.billing), &cr->bill);
 	err = store_callback_put(st, &cr->row);
 	if (!err)
 		cr->stored = true;
@@ -1254,7 +1366,6 @@ static void create_stored(struct create *cr)
 	c->row = cr->row;
 	c->state = CBK_SCHEDULED;
 	c->bill = cr->bill;
-	c->ring_s = cr->ring_s;
 	if (cr->public) {
 		uint8_t rnd[CALLME_TOKEN_LEN / 2];
 
@@ -1612,6 +1723,44 @@ void api_callbacks_delete(struct api_req *req)
 
 /* ---- subsystem ---------------------------------------------------------- */
 
+/*
+ * Finished callbacks last changed more than store.callback_keep_days ago
+ * leave the list, by the rule of the store's prune job (which deletes
+ * their rows; none while it is off).
+ */
+static bool cbk_expired(const struct cbk *c, uint64_t now)
+{
+	const struct cb_config *cfg = api_config();
+	uint64_t keep;
+
+	if (!cfg || !cfg->prune_interval_s || !state_final(c->state))
+		return false;
+	keep = (uint64_t)cfg->callback_keep_days * 86400000;
+	return now > keep && c->row.updated_ms < now - keep;
+}
+
+
+static void sweep_handler(void *arg)
+{
+	uint64_t now = now_ms();
+	struct le *le = cbks.head;
+	(void)arg;
+
+	while (le) {
+		struct cbk *c = le->data;
+
+		le = le->next;
+		if (!cbk_expired(c, now))
+			continue;
+		/* an authorization still out holds a ref of its own */
+		list_unlink(&c->le);
+		mem_deref(c);
+	}
+	tmr_start(&sweep_tmr, (uint64_t)api_config()->prune_interval_s * 1000,
+		  sweep_handler, NULL);
+}
+
+
 static bool load_handler(const struct store_callback *row, void *arg)
 {
 	struct cbk *c;
@@ -1625,6 +1774,16 @@ static bool load_handler(const struct store_callback *row, void *arg)
 		return true;
 	c->row = *row;
 	c->state = s;
+	if (bill_decode(&c->bill, row->billing)) {
+		/* placed unbilled, it would be paid by no one */
+		log_warn(NULL, "callback=%s: billing not understood: %s",
+			 row->id, row->billing);
+		if (s == CBK_SCHEDULED) {
+			/* failed below with what was being placed */
+			c->state = CBK_DIALING;
+			cbk_why(c, "not-authorized");
+		}
+	}
 	list_append(&cbks, &c->le, c);
 	return false;
 }
@@ -1633,10 +1792,12 @@ static bool load_handler(const struct store_callback *row, void *arg)
 int callbacks_init(void)
 {
 	struct store *st = store_default();
+	const struct cb_config *cfg = api_config();
 	int err;
 
 	list_init(&cbks);
 	tmr_init(&due_tmr);
+	tmr_init(&sweep_tmr);
 	running = true;
 	if (st) {
 		err = store_callback_list(st, load_handler, NULL);
@@ -1658,6 +1819,8 @@ int callbacks_init(void)
 		callbacks_close();
 		return err;
 	}
+	if (cfg && cfg->prune_interval_s)
+		sweep_handler(NULL);
 	schedule();
 	return 0;
 }
@@ -1669,5 +1832,6 @@ void callbacks_close(void)
 	running = false;
 	call_unsubscribe(event_handler, NULL);
 	tmr_cancel(&due_tmr);
+	tmr_cancel(&sweep_tmr);
 	list_flush(&cbks);
 }

@@ -185,7 +185,7 @@ static void customer_answered(struct cc_req *r)
 }
 
 
-/* ---- the agent answers: bridge -------------------------------------------- */
+/* ---- the agent answers: bridge ------------------------------------------ */
 
 static void agent_answered(struct cc_req *r)
 {
@@ -227,7 +227,7 @@ static void agent_answered(struct cc_req *r)
 }
 
 
-/* ---- legs end ------------------------------------------------------------ */
+/* ---- legs end ----------------------------------------------------------- */
 
 static void customer_ended(struct cc_req *r, enum leg_cause cause)
 {
@@ -289,7 +289,7 @@ static void agent_ended(struct cc_req *r, enum leg_cause cause)
 }
 
 
-/* ---- the customer's keys and prompts --------------------------------------- */
+/* ---- the customer's keys and prompts ------------------------------------ */
 
 static void said_bye(int err, const char *path, bool cached, void *arg)
 {
@@ -347,7 +347,7 @@ static void play_done(struct cc_req *r)
 }
 
 
-/* ---- events --------------------------------------------------------------- */
+/* ---- events ------------------------------------------------------------- */
 
 /* which of the request's legs; a new one is adopted while dialing */
 static enum cc_dialing leg_which(struct cc_req *r, struct leg *leg)
@@ -458,7 +458,7 @@ void cc_flow_event(const struct call_event *ev, void *arg)
 }
 
 
-/* ---- dialing --------------------------------------------------------------- */
+/* ---- dialing ------------------------------------------------------------ */
 
 /**
  * Dial the customer or the agent as a leg of the request's call

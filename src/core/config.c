@@ -175,7 +175,12 @@ static const struct ckey config_table[] = {
 	 "threads that run database work off the event loop"},
 	{"store.prune_interval_s", CT_U32, F(prune_interval_s), "600", 0,
 	 86400, "seconds between runs of the prune job (finished webhook "
-	 "deliveries, old idempotency records, expired sessions); 0 = off"},
+	 "deliveries, old idempotency records, expired sessions, finished "
+	 "callbacks); 0 = off"},
+	{"store.callback_keep_days", CT_U32, F(callback_keep_days), "30", 0,
+	 3650, "days a finished web callback (completed, failed, canceled "
+	 "...) stays listed and stored before the prune job deletes it; "
+	 "0: at the next run"},
 	{"auth.session_ttl", CT_U32, F(session_ttl_s), "43200", 1, 31536000,
 	 "seconds a web login session lasts"},
 	{"auth.login_max_failures", CT_U32, F(login_max_failures), "5", 1,

@@ -6,8 +6,10 @@
  * waits on the database).  The job deletes finished webhook deliveries
  * done more than api.outbox_keep_s ago, idempotency records older than
  * api.idem_keep_s (the horizon within which idem.c replays them, so
- * nothing that could still be replayed goes) and web sessions past their
- * expiry.  It deletes in batches of PRUNE_BATCH rows, each batch one turn
+ * nothing that could still be replayed goes), web sessions past their
+ * expiry and web callbacks finished more than store.callback_keep_days
+ * ago (callbacks.c drops them from its memory by the same rule).  It
+ * deletes in batches of PRUNE_BATCH rows, each batch one turn
  * of the store's lock, so other store work interleaves with a large
  * backlog.  The first run goes right after start-up, then one run at a
  * time: the timer is armed again when the run's completion is back on
@@ -28,7 +30,8 @@ struct prune_job {
 	uint64_t now_ms;
 	uint64_t outbox_before_ms;
 	uint64_t idem_before_ms;
-	uint32_t outbox, idem, sessions;
+	uint64_t callback_before_ms;
+	uint32_t outbox, idem, sessions, callbacks;
 };
 
 typedef int (prune_h)(struct store *st, uint64_t t, uint32_t max,
@@ -40,6 +43,7 @@ static struct {
 	uint64_t interval_ms;
 	uint64_t outbox_keep_ms;
 	uint64_t idem_keep_ms;
+	uint64_t callback_keep_ms;
 	bool busy;                   /* a run is with the workers */
 	bool started;
 } pr;
@@ -84,6 +88,9 @@ static int prune_work(struct store *st, void *arg)
 	e = prune_kind(st, store_idem_prune, j->idem_before_ms, &j->idem);
 	err = err ? err : e;
 	e = prune_kind(st, store_session_prune, j->now_ms, &j->sessions);
+	err = err ? err : e;
+	e = prune_kind(st, store_callback_prune, j->callback_before_ms,
+		       &j->callbacks);
 	return err ? err : e;
 }
 
@@ -101,10 +108,10 @@ static void prune_done(int err, void *arg)
 
 	if (err)
 		log_warn(NULL, "store: prune run failed (%m)", err);
-	if (j->outbox || j->idem || j->sessions)
+	if (j->outbox || j->idem || j->sessions || j->callbacks)
 		log_info(NULL, "store: pruned %u webhook deliveries, %u "
-			 "idempotency records, %u sessions", j->outbox,
-			 j->idem, j->sessions);
+			 "idempotency records, %u sessions, %u callbacks",
+			 j->outbox, j->idem, j->sessions, j->callbacks);
 
 	tmr_start(&pr.tmr, pr.interval_ms, tmr_handler, NULL);
 }
@@ -133,6 +140,7 @@ static void tmr_handler(void *arg)
 	j->now_ms = wall_ms();
 	j->outbox_before_ms = before(j->now_ms, pr.outbox_keep_ms);
 	j->idem_before_ms = before(j->now_ms, pr.idem_keep_ms);
+	j->callback_before_ms = before(j->now_ms, pr.callback_keep_ms);
 
 	err = store_submit(pr.st, prune_work, prune_done, j);
 	if (err) {
@@ -157,6 +165,7 @@ int store_prune_start(struct store *st, const struct cb_config *cfg)
 	pr.interval_ms = (uint64_t)cfg->prune_interval_s * 1000;
 	pr.outbox_keep_ms = (uint64_t)cfg->outbox_keep_s * 1000;
 	pr.idem_keep_ms = (uint64_t)cfg->idem_keep_s * 1000;
+	pr.callback_keep_ms = (uint64_t)cfg->callback_keep_days * 86400000;
 	pr.busy = false;
 	pr.started = pr.interval_ms > 0;
 

@@ -248,6 +248,14 @@ static const char *migrations[] = {
 	" tenant_id TEXT PRIMARY KEY, blocked_prefixes TEXT NOT NULL,"
 	" number_id INTEGER NOT NULL, per_number_hour INTEGER NOT NULL,"
 	" updated_ms INTEGER NOT NULL);",
+
+	/* 9: what a web callback needs to be placed after a restart as it
+	 * was asked: who pays (callbacks.c's text form, "" = unbilled),
+	 * its ring time (0 = the default) and why it failed */
+	"ALTER TABLE callbacks ADD COLUMN billing TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE callbacks ADD COLUMN ring_timeout_s INTEGER NOT NULL"
+	" DEFAULT 0;"
+	"ALTER TABLE callbacks ADD COLUMN cause TEXT NOT NULL DEFAULT '';",
 };
 
 
@@ -494,6 +502,7 @@ const struct store_ops store_sqlite_ops = {
 	.session_prune = sqlite_session_prune,
 	.callback_put = sqlite_callback_put,
 	.callback_list = sqlite_callback_list,
+	.callback_prune = sqlite_callback_prune,
 	.client_number_put = sqlite_client_number_put,
 	.client_number_get = sqlite_client_number_get,
 	.money = &store_sqlite_money_ops,

@@ -72,3 +72,5 @@ int  sqlite_idem_prune(void *db, uint64_t before_ms, uint32_t max,
 		       uint32_t *np);
 int  sqlite_session_prune(void *db, uint64_t now_ms, uint32_t max,
 			  uint32_t *np);
+int  sqlite_callback_prune(void *db, uint64_t before_ms, uint32_t max,
+			   uint32_t *np);

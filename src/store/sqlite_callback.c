@@ -5,8 +5,12 @@
  * accepted and again at every change of state.  Puts run on several
  * workers and may complete out of order, so each carries the caller's
  * version and a row is only replaced by a higher one.
+ * What was asked stays as asked (client, service, who pays, ring time);
+ * a later put only changes where it stands (state, call, cause).
  * A client identified by an account or a login may have a number on
  * record (client_numbers), called when a request gives no `to`.
+ * Finished callbacks go after store.callback_keep_days (the prune job,
+ * sqlite_prune.c).
  */
 #include <string.h>
 #include <re.h>
@@ -19,11 +23,13 @@ int sqlite_callback_put(void *db, const struct store_callback *c)
 	int err = sqlite_prep(db, &s, "INSERT INTO callbacks (id, tenant_id, "
 			      "client, dest, service, arg, voice, "
 			      "status_callback, state, call_id, due_ms, "
-			      "created_ms, updated_ms, ver) VALUES (?1, ?2, "
-			      "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-			      "?13, ?14) ON CONFLICT(id) DO UPDATE SET "
+			      "created_ms, updated_ms, ver, billing, "
+			      "ring_timeout_s, cause) VALUES (?1, ?2, ?3, ?4, "
+			      "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+			      "?15, ?16, ?17) ON CONFLICT(id) DO UPDATE SET "
 			      "state = ?9, call_id = ?10, updated_ms = ?13, "
-			      "ver = ?14 WHERE ?14 > callbacks.ver");
+			      "ver = ?14, cause = ?17 "
+			      "WHERE ?14 > callbacks.ver");
 	if (err)
 		return err;
 	sqlite3_bind_text(s, 1, c->id, -1, SQLITE_TRANSIENT);
@@ -40,6 +46,9 @@ int sqlite_callback_put(void *db, const struct store_callback *c)
 	sqlite3_bind_int64(s, 12, (sqlite3_int64)c->created_ms);
 	sqlite3_bind_int64(s, 13, (sqlite3_int64)c->updated_ms);
 	sqlite3_bind_int64(s, 14, (sqlite3_int64)c->ver);
+	sqlite3_bind_text(s, 15, c->billing, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 16, (sqlite3_int64)c->ring_timeout_s);
+	sqlite3_bind_text(s, 17, c->cause, -1, SQLITE_TRANSIENT);
 	return sqlite_run(db, s, "callback put");
 }
 
@@ -47,40 +56,50 @@ int sqlite_callback_put(void *db, const struct store_callback *c)
 /** Every callback, oldest first */
 int sqlite_callback_list(void *db, store_callback_h *h, void *arg)
 {
-	struct store_callback c;
+	struct store_callback *c;
 	sqlite3_stmt *s;
 	int err, rc;
 
+	/* some 5 KB: not on a worker's stack */
+	c = mem_zalloc(sizeof(*c), NULL);
+	if (!c)
+		return ENOMEM;
 	err = sqlite_prep(db, &s, "SELECT id, tenant_id, client, dest, "
 			  "service, arg, voice, status_callback, state, "
-			  "call_id, due_ms, created_ms, updated_ms, ver "
+			  "call_id, due_ms, created_ms, updated_ms, ver, "
+			  "billing, ring_timeout_s, cause "
 			  "FROM callbacks ORDER BY created_ms, id");
 	if (err)
-		return err;
+		goto out;
 
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		memset(&c, 0, sizeof(c));
-		sqlite_text(s, 0, c.id, sizeof(c.id));
-		sqlite_text(s, 1, c.tenant_id, sizeof(c.tenant_id));
-		sqlite_text(s, 2, c.client, sizeof(c.client));
-		sqlite_text(s, 3, c.to, sizeof(c.to));
-		sqlite_text(s, 4, c.service, sizeof(c.service));
-		sqlite_text(s, 5, c.arg, sizeof(c.arg));
-		sqlite_text(s, 6, c.voice, sizeof(c.voice));
-		sqlite_text(s, 7, c.status_callback,
-			    sizeof(c.status_callback));
-		sqlite_text(s, 8, c.state, sizeof(c.state));
-		sqlite_text(s, 9, c.call_id, sizeof(c.call_id));
-		c.due_ms = (uint64_t)sqlite3_column_int64(s, 10);
-		c.created_ms = (uint64_t)sqlite3_column_int64(s, 11);
-		c.updated_ms = (uint64_t)sqlite3_column_int64(s, 12);
-		c.ver = (uint32_t)sqlite3_column_int64(s, 13);
-		if (h(&c, arg))
+		memset(c, 0, sizeof(*c));
+		sqlite_text(s, 0, c->id, sizeof(c->id));
+		sqlite_text(s, 1, c->tenant_id, sizeof(c->tenant_id));
+		sqlite_text(s, 2, c->client, sizeof(c->client));
+		sqlite_text(s, 3, c->to, sizeof(c->to));
+		sqlite_text(s, 4, c->service, sizeof(c->service));
+		sqlite_text(s, 5, c->arg, sizeof(c->arg));
+		sqlite_text(s, 6, c->voice, sizeof(c->voice));
+		sqlite_text(s, 7, c->status_callback,
+			    sizeof(c->status_callback));
+		sqlite_text(s, 8, c->state, sizeof(c->state));
+		sqlite_text(s, 9, c->call_id, sizeof(c->call_id));
+		c->due_ms = (uint64_t)sqlite3_column_int64(s, 10);
+		c->created_ms = (uint64_t)sqlite3_column_int64(s, 11);
+		c->updated_ms = (uint64_t)sqlite3_column_int64(s, 12);
+		c->ver = (uint32_t)sqlite3_column_int64(s, 13);
+		sqlite_text(s, 14, c->billing, sizeof(c->billing));
+		c->ring_timeout_s = (uint32_t)sqlite3_column_int64(s, 15);
+		sqlite_text(s, 16, c->cause, sizeof(c->cause));
+		if (h(c, arg))
 			break;
 	}
 	err = rc == SQLITE_ROW || rc == SQLITE_DONE
 		? 0 : sqlite_err(db, rc, "callback list");
 	sqlite3_finalize(s);
+ out:
+	mem_deref(c);
 	return err;
 }
 

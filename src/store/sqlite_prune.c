@@ -3,7 +3,8 @@
  *
  * Rows that only matter for a while are deleted by the prune job
  * (prune.c) through these: idempotency records older than their replay
- * horizon and web sessions past their expiry (webhook outbox rows are
+ * horizon, web sessions past their expiry and finished web callbacks
+ * older than store.callback_keep_days (webhook outbox rows are
  * pruned next to the rest of the outbox, sqlite_outbox.c).  Each delete
  * takes at most `max` rows, picked by rowid in a sub-select since SQLite
  * is built without DELETE ... LIMIT, so that one call holds the store's
@@ -55,4 +56,21 @@ int sqlite_session_prune(void *db, uint64_t now_ms, uint32_t max,
 				     "rowid IN (SELECT rowid FROM sessions "
 				     "WHERE expires_ms <= ?1 LIMIT ?2)",
 				     now_ms, max, np, "session prune");
+}
+
+
+/**
+ * Finished web callbacks last changed before before_ms; the states are
+ * callbacks.c's final ones (a scheduled or placed one never goes)
+ */
+int sqlite_callback_prune(void *db, uint64_t before_ms, uint32_t max,
+			  uint32_t *np)
+{
+	return sqlite_delete_limited(db, "DELETE FROM callbacks WHERE "
+				     "rowid IN (SELECT rowid FROM callbacks "
+				     "WHERE updated_ms < ?1 AND state IN "
+				     "('completed', 'busy', 'no-answer', "
+				     "'invalid-number', 'failed', "
+				     "'canceled') LIMIT ?2)",
+				     before_ms, max, np, "callback prune");
 }

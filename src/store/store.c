@@ -363,6 +363,15 @@ int store_session_prune(struct store *st, uint64_t now_ms, uint32_t max,
 }
 
 
+int store_callback_prune(struct store *st, uint64_t before_ms, uint32_t max,
+			 uint32_t *np)
+{
+	if (!np)
+		return EINVAL;
+	CALL(st, callback_prune, before_ms, max, np);
+}
+
+
 int store_init(const struct cb_config *cfg)
 {
 	int err;

@@ -59,6 +59,8 @@ struct store_ops {
 			      uint32_t *np);
 	int  (*callback_put)(void *db, const struct store_callback *c);
 	int  (*callback_list)(void *db, store_callback_h *h, void *arg);
+	int  (*callback_prune)(void *db, uint64_t before_ms, uint32_t max,
+			       uint32_t *np);
 	int  (*client_number_put)(void *db, const char *tenant_id,
 				  const char *client, const char *number,
 				  uint64_t now_ms);

@@ -85,19 +85,28 @@ class Baresip(cbtest.Proc):
 
     def command(self, command, params=""):
         """A ctrl_tcp command (needs ctrl_port), as a user at the phone
-        would press a key: its JSON response."""
+        would press a key: its JSON response.  baresip may send event
+        netstrings on the same connection first; they are skipped."""
         body = json.dumps({"command": command, "params": params,
                            "token": "t"}).encode()
         with socket.create_connection(("127.0.0.1", self.ctrl_port),
                                       timeout=5) as s:
             s.sendall(b"%d:%s," % (len(body), body))
             buf = b""
-            while not buf.endswith(b","):
+            while True:
+                # every complete netstring in buf, in order
+                while b":" in buf:
+                    head, rest = buf.split(b":", 1)
+                    n = int(head)
+                    if len(rest) < n + 1:
+                        break
+                    msg, buf = json.loads(rest[:n]), rest[n + 1:]
+                    if msg.get("response"):
+                        return msg
                 chunk = s.recv(4096)
                 if not chunk:
-                    break
+                    raise AssertionError("baresip closed ctrl_tcp")
                 buf += chunk
-        return json.loads(buf.split(b":", 1)[1][:-1])
 
     def accept(self):
         """Answer the ringing call, as the agent picking up"""

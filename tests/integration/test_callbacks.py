@@ -6,6 +6,7 @@ invalid number.  Schedules are never slept on: a callback due now (no
 is waited for with wait_for."""
 
 import datetime
+import os
 
 import pytest
 
@@ -435,3 +436,94 @@ def test_callme_flood_from_one_address_is_limited(cb, simnet):
             break
     assert seen == [422] * 10 + [429], seen
     assert list_ids(cb) == [] and cb.calls() == []
+
+
+# --- kept across a restart, pruned when old -----------------------------------
+
+def db_rows(cb, sql, *args):
+    """rows of the daemon's store (WAL: read while it runs)"""
+    import sqlite3
+    con = sqlite3.connect(os.path.join(cb.tmpdir, "callbridge.db"))
+    try:
+        return con.execute(sql, args).fetchall()
+    finally:
+        con.close()
+
+
+def test_billed_scheduled_callback_survives_a_restart(tmp_path, procs,
+                                                      simnet):
+    from test_meter import (FAST, Rate, balance, charges_final, ledger_ok,
+                            money_setup)
+    play = {"play": "welcome.wav"}
+    cb1 = cbtest.Callbridge(str(tmp_path), trunk_port=simnet.port,
+                            extra=FAST)
+    money_setup(cb1, Rate("0.60", "0", "0", 1, 1), ["hold_max=1.00"],
+                {"alice": "20.00", "poor": "0.05"})
+    before = balance(cb1, "alice")
+    # refused now: failed, with a cause the restart keeps
+    st, err = cb1.api("POST", "/v1/callbacks", {
+        "client": {"account": "poor"}, "to": "+15550100", "service": play,
+        "billing": {}})
+    assert st == 402, err
+    res = create(cb1, {"client": {"account": "alice"}, "to": "+15550100",
+                       "service": play, "billing": {"limit": "cut"},
+                       "ring_timeout_s": 30, "at": rfc3339(3)})
+    assert res["status"] == "scheduled", res
+    assert res["billing"]["payer"] == "client" and \
+        res["billing"]["limit"] == "cut", res
+    cbtest.wait_for(lambda: db_rows(
+        cb1, "SELECT 1 FROM callbacks WHERE state = 'failed'"),
+        what="the refused callback stored")
+    cb1.p.kill()                       # kill -9 before it is due
+    cb1.p.wait()
+    cb1.logf.close()
+    assert simnet.finished() == []
+
+    cb2 = cbtest.Callbridge(str(tmp_path), trunk_port=simnet.port,
+                            extra=FAST, name="callbridge2")
+    procs.append(cb2)
+    c = get(cb2, res["id"])
+    assert c["billing"] == res["billing"], c
+    assert c["ring_timeout_s"] == 30, c
+    c = wait_final(cb2, res["id"])
+    assert c["status"] == "completed" and c["call_id"], c
+    # authorized, metered and charged as asked: by the client's account
+    ch = charges_final(cb2, c["call_id"])
+    assert len(ch["legs"]) == 1 and ch["legs"][0]["rated"], ch
+    whole, _, frac = ch["total"].partition(".")
+    spent = int(whole) * 1000000 + int((frac + "000000")[:6])
+    assert spent > 0, ch
+    assert balance(cb2, "alice") == before - spent
+    ledger_ok(cb2)
+    st, body = cb2.api("GET", "/v1/callbacks")
+    failed = [x for x in body["callbacks"] if x["status"] == "failed"]
+    assert len(failed) == 1, body
+    assert failed[0]["cause"] == "insufficient-funds", failed
+
+
+def test_finished_callbacks_are_pruned(tmp_path, procs, simnet):
+    cb = cbtest.Callbridge(str(tmp_path), trunk_port=simnet.port,
+                           extra=["store.callback_keep_days 0",
+                                  "store.prune_interval_s 1"])
+    procs.append(cb)
+    play = {"play": "welcome.wav"}
+    later = create(cb, {"client": {"number": "+15550100"},
+                        "service": play, "at": rfc3339(3600)})
+    dropped = create(cb, {"client": {"number": "+15550100"},
+                          "service": play, "at": rfc3339(3600)})
+    assert cb.api("DELETE", "/v1/callbacks/" + dropped["id"])[0] == 200
+    done = create(cb, {"client": {"number": "+15550101"},
+                       "service": play})
+    recs = cbtest.wait_for(lambda: simnet.finished(), timeout=30,
+                           what="the callback placed")
+    assert [r["number"] for r in recs] == ["+15550101"], recs
+    for cid in (done["id"], dropped["id"]):
+        cbtest.wait_for(lambda: cb.api("GET", "/v1/callbacks/" + cid)[0]
+                        == 404, timeout=30, what="the finished one gone")
+        cbtest.wait_for(lambda: not db_rows(
+            cb, "SELECT 1 FROM callbacks WHERE id = ?", cid), timeout=30,
+            what="its row pruned")
+    # the scheduled one stays, in memory and in the store
+    assert list_ids(cb) == [later["id"]]
+    assert get(cb, later["id"])["status"] == "scheduled"
+    assert db_rows(cb, "SELECT state FROM callbacks") == [("scheduled",)]
