@@ -151,12 +151,14 @@ def connect_ws(cb, path="/v1/events", key=True, headers=None):
 
 class Receiver:
     """http.server in a thread recording every POST; the first `fail`
-    requests are answered 500."""
+    requests (only those whose event type is `fail_type`, if set) are
+    answered 500."""
 
-    def __init__(self, fail=0):
+    def __init__(self, fail=0, fail_type=None):
         self.lock = threading.Lock()
         self.hits = []          # (status answered, headers, body)
         self.fail = fail
+        self.fail_type = fail_type
         rcv = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -164,8 +166,10 @@ class Receiver:
                 n = int(self.headers.get("Content-Length", "0"))
                 body = self.rfile.read(n)
                 with rcv.lock:
-                    status = 500 if rcv.fail > 0 else 200
-                    rcv.fail -= 1
+                    status = 200
+                    if rcv.fail > 0 and rcv.matches(body):
+                        status = 500
+                        rcv.fail -= 1
                     rcv.hits.append((status, dict(self.headers), body))
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
@@ -180,6 +184,15 @@ class Receiver:
         self.t = threading.Thread(target=self.srv.serve_forever,
                                   daemon=True)
         self.t.start()
+
+    def matches(self, body):
+        """Whether a delivery counts towards `fail`."""
+        if self.fail_type is None:
+            return True
+        try:
+            return json.loads(body).get("type") == self.fail_type
+        except (ValueError, AttributeError):
+            return False
 
     def delivered(self):
         """Bodies answered 200, parsed, in arrival order."""
