@@ -164,6 +164,7 @@ int  call_tenant_set(struct call *call, const char *tenant_id);
 const char *call_tenant(const struct call *call);
 /* the wall clock of leg stamps and events (ms, never goes backwards) */
 uint64_t call_now_ms(void);
+void call_clock_advance(uint64_t ms);
 void call_tenant_default_set(const char *tenant_id);
 struct leg *call_leg(const struct call *call, unsigned idx);
 

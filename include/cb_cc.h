@@ -69,6 +69,7 @@ struct cc_request_in {
  * media.prompt_dir (hold music) */
 int  cc_init(const struct cb_config *cfg);
 void cc_close(void);
+void cc_clock_changed(void);
 const char *cc_status_name(enum cc_status st);
 bool cc_status_final(enum cc_status st);
 

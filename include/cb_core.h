@@ -126,6 +126,7 @@ struct cb_config {
 	char tls_cert[256];       /**< PEM certificate (chain): HTTPS    */
 	char tls_key[256];        /**< PEM private key of tls_cert       */
 	char webhook_ca[256];     /**< extra trusted CAs for webhooks    */
+	bool debug_clock;         /**< POST /v1/debug/clock (tests only) */
 	uint32_t rate_ip;         /**< requests/s per address, 0 = off   */
 	uint32_t rate_ip_burst;
 	uint32_t rate_key;        /**< requests/s per key or user, 0 = off */

@@ -78,6 +78,12 @@ int  meter_bill_start(struct meter_bill *bill);
 void meter_bill_abort(struct meter_bill *bill);
 int  meter_leg_add(const char *call_id, const struct leg *leg,
 		   enum meter_role role);
+/* a role chosen while the call runs (an ACD's agent): rate its number
+ * (NULL: free) and extend its payer's hold before its leg is dialed;
+ * EINPROGRESS: h follows (src/meter/role.c) */
+int  meter_role_rate(const char *call_id, enum meter_role role,
+		     const char *number, const char *peer, meter_auth_h *h,
+		     void *arg);
 int  meter_call_ended(const char *call_id);
 
 /* a call being metered */

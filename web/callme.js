@@ -11,7 +11,7 @@
     "scheduled": "Scheduled: we will call you at the time you chose.",
     "dialing": "Calling you now…",
     "in-progress": "Connected: enjoy!",
-    "completed": "Done. Thank you for calling with us.",
+    "completed": "Done: the call is over. Thank you!",
     "busy": "Your line was busy. Please try again later.",
     "no-answer": "We called, but nobody answered.",
     "invalid-number": "That number cannot be called.",
@@ -119,7 +119,15 @@
     var poll = function () {
       api("GET", "/v1/callme/" + encodeURIComponent(id) + "?token=" +
           encodeURIComponent(token)).then(function (r) {
-        if (r.status === 200) setStatus(r.body);
+        if (r.status === 200) {
+          setStatus(r.body);
+        } else if (r.status === 404) {
+          /* gone (pruned, or not ours): stop asking */
+          clearInterval(timer);
+          timer = null;
+          $("again").hidden = false;
+          showError("This callback is no longer known.");
+        }
       }, function () { /* try again on the next tick */ });
     };
     timer = setInterval(poll, 1000);
@@ -175,6 +183,7 @@
   }
 
   function again() {
+    showError("");
     $("progress").hidden = true;
     $("again").hidden = true;
     $("callme").hidden = false;

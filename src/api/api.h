@@ -359,6 +359,9 @@ void api_agent_history(struct api_req *req);
 /* callbacks.c: web callbacks, scheduled and placed (after orig_init) */
 int  callbacks_init(void);
 void callbacks_close(void);
+void callbacks_clock_changed(void);
+/* debug.c: POST /v1/debug/clock (api.debug_clock; tests) */
+void api_debug_clock(struct api_req *req);
 void api_callbacks_create(struct api_req *req);
 void callbacks_create(struct api_req *req, const char *tenant,
 		      bool public);

@@ -1826,6 +1826,14 @@ int callbacks_init(void)
 }
 
 
+/** The wall clock moved (api.debug_clock): re-arm the due timer */
+void callbacks_clock_changed(void)
+{
+	if (running)
+		schedule();
+}
+
+
 void callbacks_close(void)
 {
 	callme_close();

@@ -28,10 +28,15 @@ static struct {
 } cm;
 
 
+static uint64_t clock_ahead_ms;   /* the test clock's advance */
+
+
 /*
  * Wall-clock ms for event and leg timestamps, never going backwards: the
  * host clock may be stepped or slewed, but events published in order must
- * carry ordered times (consumers sort and dedupe by them).
+ * carry ordered times (consumers sort and dedupe by them).  Everything
+ * scheduled by the wall clock (callbacks, customer requests) and every
+ * meter reads this clock.
  */
 uint64_t call_now_ms(void)
 {
@@ -41,10 +46,21 @@ uint64_t call_now_ms(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	now += clock_ahead_ms;
 	if (now < last)
 		now = last;
 	last = now;
 	return now;
+}
+
+
+/**
+ * Move the wall clock of call_now_ms() forward (tests: api.debug_clock).
+ * Whoever schedules by that clock must re-arm its timers afterwards.
+ */
+void call_clock_advance(uint64_t ms)
+{
+	clock_ahead_ms += ms;
 }
 
 

@@ -295,6 +295,14 @@ void cc_close(void)
 }
 
 
+/** The wall clock moved (api.debug_clock): re-arm the due timer */
+void cc_clock_changed(void)
+{
+	if (rt.running)
+		cc_req_schedule();
+}
+
+
 bool cc_running(void)
 {
 	return rt.running;

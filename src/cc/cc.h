@@ -80,6 +80,9 @@ struct cc_req {
 	bool billed;
 	unsigned level;                /* of the skill hint, 1..9        */
 	uint64_t queued_j;             /* jiffies when it was queued     */
+	uint32_t announcements;        /* positions spoken so far        */
+	uint32_t announced_pos;        /* the last position spoken       */
+	uint32_t pos_pending;          /* the position being synthesized */
 	struct tts_req *tts;           /* owned, a synthesis we wait for */
 	char ann[512];                 /* the announcement's WAV         */
 	struct tmr tmr_pos;            /* position announcements         */
@@ -113,7 +116,9 @@ void cc_flow_start(struct cc_req *r);
 void cc_flow_place(struct cc_req *r, bool agent_first);
 void cc_flow_event(const struct call_event *ev, void *arg);
 void cc_flow_hold(struct cc_req *r);
+int  cc_flow_requeue(struct cc_req *r);
 int  cc_flow_dial(struct cc_req *r, enum cc_dialing which);
+int  cc_flow_agent(struct cc_req *r);
 
 /* offer.c */
 void cc_offer_handler(struct acd_req *areq, struct acd_agent *ag, void *arg);
@@ -123,6 +128,8 @@ void cc_offer_noanswer(struct cc_req *r);
 int  cc_skills_parse(const char *s, char namev[][ACD_NAME_MAX],
 		     unsigned *levelv, unsigned max, unsigned *countp);
 bool cc_skill_valid(const char *name);
+int  cc_skill_encode(char *buf, size_t sz, const char *skill, unsigned level);
+int  cc_skill_decode(const char *s, char *name, size_t sz, unsigned *level);
 int  cc_announcement(char *buf, size_t sz, const char *text,
 		     const char *business);
 int  cc_position_text(char *buf, size_t sz, uint32_t position);

@@ -97,12 +97,24 @@ void cc_flow_hold(struct cc_req *r)
 static void said_position(int err, const char *path, bool cached, void *arg)
 {
 	struct cc_req *r = arg;
+	bool played = !err && path && r->cust && r->st == CC_QUEUED &&
+		r->media == CC_MEDIA_HOLD && !leg_play(r->cust, path, false);
 	(void)cached;
 
-	if (!err && path && r->cust && r->st == CC_QUEUED &&
-	    r->media == CC_MEDIA_HOLD && !leg_play(r->cust, path, false))
-		r->media = CC_MEDIA_POSITION;
 	r->tts = mem_deref(r->tts);
+	if (!played)
+		return;
+	r->media = CC_MEDIA_POSITION;
+	++r->announcements;
+	r->announced_pos = r->pos_pending;
+	if (r->call) {
+		char json[96];
+
+		(void)re_snprintf(json, sizeof(json), "\"request_id\":\"%s\","
+				  "\"position\":%u", r->row.id,
+				  r->announced_pos);
+		(void)call_app_publish(r->call, r->cust, "acd.position", json);
+	}
 }
 
 
@@ -118,8 +130,8 @@ static void pos_handler(void *arg)
 	if (r->st != CC_QUEUED || !r->cust || r->media != CC_MEDIA_HOLD ||
 	    r->tts)
 		return;
-	(void)cc_position_text(text, sizeof(text),
-			       acd_req_position(r->areq));
+	r->pos_pending = acd_req_position(r->areq);
+	(void)cc_position_text(text, sizeof(text), r->pos_pending);
 	if (tts_say(&r->tts, text, NULL, said_position, r))
 		r->tts = NULL;
 }
@@ -149,6 +161,25 @@ static int enqueue(struct cc_req *r)
 		return err;
 	r->queued_j = tmr_jiffies();
 	return 0;
+}
+
+
+/**
+ * A callback request back from the store: into the queue again, at the
+ * back (the oldest is loaded first), waiting to ring an agent first
+ */
+int cc_flow_requeue(struct cc_req *r)
+{
+	int err;
+
+	if (r->areq)
+		return EALREADY;
+	err = enqueue(r);
+	if (!err)
+		err = acd_req_callback(r->areq);
+	if (err)
+		r->areq = mem_deref(r->areq);
+	return err;
 }
 
 
@@ -274,10 +305,17 @@ static void agent_ended(struct cc_req *r, enum leg_cause cause)
 
 	case CC_OFFERED:
 		if (r->agent_answered) {
-			/* the agent left while the customer's phone rang */
-			if (r->cust)
-				(void)leg_hangup(r->cust, CAUSE_NORMAL);
-			cc_req_end(r, CC_FAILED, "agent-hangup");
+			/* the agent left while the customer's phone rang:
+			 * the callback waits again at its place (the leg
+			 * is forgotten first: its end changes nothing) */
+			struct leg *cust = r->cust;
+
+			r->cust = NULL;
+			r->agent_answered = false;
+			r->media = CC_MEDIA_NONE;
+			if (cust)
+				(void)leg_hangup(cust, CAUSE_NORMAL);
+			cc_offer_noanswer(r);
 			break;
 		}
 		cc_offer_noanswer(r);
@@ -524,17 +562,132 @@ static void call_drop(struct cc_req *r)
 }
 
 
+/* a meter refusal as a request's cause: "insufficient-funds" */
+static void refusal_cause(char *cause, size_t sz,
+			  const struct meter_refusal *rf)
+{
+	str_ncpy(cause, rf->code ? rf->code : "refused", sz);
+	for (char *p = cause; *p; p++)
+		if (*p == '_')
+			*p = '-';
+}
+
+
+/* the offered agent cannot be rung: the next one (a callback's call,
+ * which has no leg yet, goes) */
+static void agent_unreachable(struct cc_req *r)
+{
+	if (r->st != CC_OFFERED || r->agl)
+		return;
+	if (!r->cust)
+		call_drop(r);
+	cc_offer_noanswer(r);
+}
+
+
+/* ---- the agent's leg of a billed call: rated first ---------------------- */
+
+struct rate_job {
+	char id[CB_ID_LEN + 1];
+	char agent[CB_ID_LEN + 1];
+	char call[CB_ID_LEN + 1];
+};
+
+
+static void agent_rated(struct meter_bill *bill,
+			const struct meter_refusal *rf, void *arg)
+{
+	struct rate_job *j = arg;
+	struct cc_req *r = cc_req_find(j->id);
+	char cause[24];
+	(void)bill;
+
+	/* still the same offer of the same call? */
+	if (!r || !cc_running() || r->st != CC_OFFERED || !r->call ||
+	    !r->agent || strcmp(r->agent->row.id, j->agent) ||
+	    strcmp(r->row.call_id, j->call))
+		goto out;
+	if (rf->err) {
+		refusal_cause(cause, sizeof(cause), rf);
+		log_info(NULL, "cc request=%s agent=%s at %s not authorized: "
+			 "%s", r->row.id, j->agent, r->agent->row.endpoint,
+			 cause);
+		if (r->cust)
+			(void)leg_hangup(r->cust, CAUSE_NORMAL);
+		else
+			call_drop(r);
+		cc_req_end(r, CC_FAILED, cause);
+		goto out;
+	}
+	if (cc_flow_dial(r, CC_DIAL_AGENT))
+		agent_unreachable(r);
+ out:
+	mem_deref(j);
+}
+
+
+/*
+ * A billed call's leg B is the agent's: a number (a home agent through
+ * the trunk) is rated and the business's hold extended before it rings
+ * (meter_role_rate); a registered user or a SIP URI costs nothing
+ */
+static int agent_rate(struct cc_req *r)
+{
+	const char *ep = r->agent->row.endpoint;
+	const char *number = NULL;
+	char e164[64];
+	struct rate_job *j;
+	int err;
+
+	if (call_number_like(ep) &&
+	    !call_number_normalize(e164, sizeof(e164), ep))
+		number = e164;
+	j = mem_zalloc(sizeof(*j), NULL);
+	if (!j)
+		return ENOMEM;
+	str_ncpy(j->id, r->row.id, sizeof(j->id));
+	str_ncpy(j->agent, r->agent->row.id, sizeof(j->agent));
+	str_ncpy(j->call, r->row.call_id, sizeof(j->call));
+	err = meter_role_rate(r->row.call_id, METER_ROLE_B, number, ep,
+			      agent_rated, j);
+	if (err != EINPROGRESS)
+		mem_deref(j);
+	return err;
+}
+
+
+/**
+ * Ring the offered agent as a leg of the request's call (rated first
+ * when the call is billed); on an error nothing rings
+ */
+int cc_flow_agent(struct cc_req *r)
+{
+	int err;
+
+	if (!r->agent || !r->call)
+		return ENOENT;
+	if (r->billed) {
+		err = agent_rate(r);
+		if (err == EINPROGRESS)
+			return 0;
+		if (err) {
+			log_warn(NULL, "cc request=%s agent leg not rated "
+				 "(%m)", r->row.id, err);
+			return err;
+		}
+	}
+	return cc_flow_dial(r, CC_DIAL_AGENT);
+}
+
+
 /* the first leg of the request's (new) call */
 static void first_dial(struct cc_req *r, bool agent_first)
 {
 	int err;
 
 	if (agent_first) {
-		err = cc_flow_dial(r, CC_DIAL_AGENT);
-		if (err && r->st == CC_OFFERED) {
-			call_drop(r);
-			cc_offer_noanswer(r);
-		}
+		if (cc_flow_agent(r))
+			agent_unreachable(r);
 		return;
 	}
 	err = cc_flow_dial(r, CC_DIAL_CUSTOMER);
@@ -571,11 +724,7 @@ static void authorized(struct meter_bill *bill, const struct meter_refusal *rf,
 			mem_deref(call);
 		}
 		if (r && rf->err) {
-			str_ncpy(cause, rf->code ? rf->code : "refused",
-				 sizeof(cause));
-			for (char *p = cause; *p; p++)
-				if (*p == '_')
-					*p = '-';
+			refusal_cause(cause, sizeof(cause), rf);
 			log_info(NULL, "cc request=%s not authorized: %s",
 				 r->row.id, cause);
 			cc_req_end(r, CC_FAILED, cause);
@@ -609,7 +758,8 @@ static int authorize(struct cc_req *r, bool agent_first)
 	spec.tenant_id = r->row.tenant_id;
 	spec.call_id = r->row.call_id;
 	spec.limit = -1;
-	/* both legs are the business's: A the customer, B the agent */
+	/* both legs are the business's: A the customer, B the agent
+	 * (rated when an agent is chosen, cc_flow_agent) */
 	spec.rolev[METER_ROLE_A].present = true;
 	spec.rolev[METER_ROLE_A].number = r->row.customer;
 	spec.rolev[METER_ROLE_A].peer = r->row.customer;

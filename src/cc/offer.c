@@ -33,7 +33,7 @@ static void ring_handler(void *arg)
 		cc_flow_place(r, true);
 		return;
 	}
-	err = cc_flow_dial(r, CC_DIAL_AGENT);
+	err = cc_flow_agent(r);
 	if (err && r->st == CC_OFFERED && !r->agl) {
 		log_warn(NULL, "cc request=%s cannot ring agent=%s at %s (%m)",
 			 r->row.id, r->agent ? r->agent->row.id : "-",

@@ -7,7 +7,8 @@
  * time with the stored hash), an agent with its screen-pop
  * (cc_agent_print), and a business's queue and agents
  * (cc_status_print).  Times are milliseconds: *_ms since the epoch, the
- * waits and idle times as durations.
+ * waits and idle times as durations; `due_ms`, the customer's desired
+ * time, is null when none was given.
  */
 #include <string.h>
 #include <re.h>
@@ -32,6 +33,14 @@ static uint64_t wait_ms(const struct cc_req *r)
 }
 
 
+/* a time of the epoch in ms, null when there is none (0) */
+static int json_time(struct re_printf *pf, const uint64_t *ms)
+{
+	return *ms ? re_hprintf(pf, "%llu", (unsigned long long)*ms)
+		   : re_hprintf(pf, "null");
+}
+
+
 static int print_request(struct re_printf *pf, const struct cc_req *r)
 {
 	const struct store_cc_request *w = &r->row;
@@ -45,20 +54,22 @@ static int print_request(struct re_printf *pf, const struct cc_req *r)
 			  cc_json_str, w->customer_name, cc_json_str,
 			  w->page_url, cc_json_str, w->page_title,
 			  cc_json_str, w->note);
-	err |= re_hprintf(pf, "\"skill\":%H,\"agent_hint\":%H,"
+	err |= re_hprintf(pf, "\"skill\":%H,\"level\":%u,\"agent_hint\":%H,"
 			  "\"agent_id\":%H,\"call_id\":%H,\"cause\":%H,"
 			  "\"wrap_notes\":%H,\"position\":%u,"
-			  "\"callback\":%s,",
-			  cc_json_str, w->skill, cc_json_str, w->agent_hint,
-			  cc_json_str, w->agent_id, cc_json_str, w->call_id,
+			  "\"callback\":%s,\"announcements\":%u,"
+			  "\"announced_position\":%u,",
+			  cc_json_str, w->skill, w->skill[0] ? r->level : 0,
+			  cc_json_str, w->agent_hint, cc_json_str, w->agent_id, cc_json_str, w->call_id,
 			  cc_json_str, w->cause, cc_json_str, w->wrap_notes,
 			  acd_req_position(r->areq),
-			  acd_req_is_callback(r->areq) ? "true" : "false");
-	err |= re_hprintf(pf, "\"due_ms\":%llu,\"created_ms\":%llu,"
+			  acd_req_is_callback(r->areq) ? "true" : "false",
+			  r->announcements, r->announced_pos);
+	err |= re_hprintf(pf, "\"due_ms\":%H,\"created_ms\":%llu,"
 			  "\"answered_ms\":%llu,\"connected_ms\":%llu,"
 			  "\"ended_ms\":%llu,\"wait_ms\":%llu,"
 			  "\"updated_ms\":%llu}",
-			  (unsigned long long)w->due_ms,
+			  json_time, &w->due_ms,
 			  (unsigned long long)w->created_ms,
 			  (unsigned long long)w->answered_ms,
 			  (unsigned long long)w->connected_ms,
@@ -108,11 +119,11 @@ int cc_request_progress(struct re_printf *pf, const char *id,
 	pos = r->st == CC_QUEUED ? acd_req_position(r->areq) : 0;
 	(void)cc_progress_text(msg, sizeof(msg), r->st, pos);
 	return re_hprintf(pf, "{\"id\":%H,\"status\":%H,\"position\":%u,"
-			  "\"message\":%H,\"final\":%s,\"due_ms\":%llu}",
+			  "\"message\":%H,\"final\":%s,\"due_ms\":%H}",
 			  cc_json_str, r->row.id, cc_json_str, r->row.status,
 			  pos, cc_json_str, msg,
 			  cc_status_final(r->st) ? "true" : "false",
-			  (unsigned long long)r->row.due_ms);
+			  json_time, &r->row.due_ms);
 }
 
 
@@ -126,14 +137,13 @@ static int print_pop(struct re_printf *pf, const struct cc_req *r)
 	return re_hprintf(pf, "{\"request_id\":%H,\"status\":%H,"
 			  "\"customer\":%H,\"customer_name\":%H,"
 			  "\"page_url\":%H,\"page_title\":%H,\"note\":%H,"
-			  "\"skill\":%H,\"due_ms\":%llu,\"created_ms\":%llu,"
+			  "\"skill\":%H,\"due_ms\":%H,\"created_ms\":%llu,"
 			  "\"queue_wait_ms\":%llu,\"call_id\":%H}",
 			  cc_json_str, w->id, cc_json_str, w->status,
 			  cc_json_str, w->customer, cc_json_str,
 			  w->customer_name, cc_json_str, w->page_url,
 			  cc_json_str, w->page_title, cc_json_str, w->note,
-			  cc_json_str, w->skill,
-			  (unsigned long long)w->due_ms,
+			  cc_json_str, w->skill, json_time, &w->due_ms,
 			  (unsigned long long)w->created_ms,
 			  (unsigned long long)wait_ms(r),
 			  cc_json_str, w->call_id);

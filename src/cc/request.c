@@ -12,7 +12,10 @@
  *
  * A final request stays in memory CC_LINGER_MS (the widget polls its
  * last status), then only the store has it.  At start, scheduled
- * requests are loaded back; those that were being placed are failed.
+ * requests are loaded back, callbacks go back into their queue in the
+ * order they were made (so each keeps its place), and those that were
+ * being placed are failed.  The skill's level is stored in the skill
+ * column ("cruises:7"; level 1 is the bare name).
  */
 #include <string.h>
 #include <re.h>
@@ -94,6 +97,10 @@ void cc_req_store(struct cc_req *r)
 	if (!row)
 		goto fail;
 	*row = r->row;
+	/* the level rides in the skill column ("cruises:7"); create
+	 * checked that it fits */
+	(void)cc_skill_encode(row->skill, sizeof(row->skill), r->row.skill,
+			      r->level);
 	if (store_submit(store_default(), put_work, put_done, row)) {
 		mem_deref(row);
 		goto fail;
@@ -287,6 +294,10 @@ int cc_request_create(const struct cc_request_in *in, char *id,
 		return EINVAL;
 	if (in->level > ACD_LEVEL_MAX)
 		return EINVAL;
+	if (in->skill && *in->skill &&
+	    cc_skill_encode(row.skill, sizeof(row.skill), in->skill,
+			    in->level))
+		return EINVAL;
 	if (in->agent_hint && *in->agent_hint &&
 	    !cc_agent_find(biz, in->agent_hint))
 		return ENOENT;
@@ -312,7 +323,8 @@ int cc_request_create(const struct cc_request_in *in, char *id,
 			return err;
 	}
 	row.created_ms = now;
-	row.due_ms = in->due_ms > now ? in->due_ms : now;
+	/* the desired time, 0: none (as soon as possible) */
+	row.due_ms = in->due_ms > now ? in->due_ms : 0;
 
 	r = req_new(biz);
 	if (!r)
@@ -352,12 +364,37 @@ int cc_request_cancel(const char *tenant, const char *id)
 struct load_ctx {
 	struct cc_biz *biz;
 	struct list lost;             /* struct lost_row: to be failed */
+	struct list back;             /* struct cc_req: callbacks, newest
+					 first as the store lists them */
 };
 
 struct lost_row {
 	struct le le;
 	struct store_cc_request row;
 };
+
+
+/* a request back from the store; the skill's level from its column */
+static struct cc_req *req_reload(struct cc_biz *biz,
+				 const struct store_cc_request *row,
+				 enum cc_status st)
+{
+	struct cc_req *r = req_new(biz);
+	unsigned level = 1;
+
+	if (!r)
+		return NULL;
+	r->row = *row;
+	r->st = st;
+	if (cc_skill_decode(row->skill, r->row.skill, sizeof(r->row.skill),
+			    &level)) {
+		log_warn(NULL, "cc request=%s: skill \"%s\" not understood, "
+			 "none asked", row->id, row->skill);
+		r->row.skill[0] = '\0';
+	}
+	r->level = level;
+	return r;
+}
 
 
 static bool load_handler(const struct store_cc_request *row, void *arg)
@@ -367,14 +404,18 @@ static bool load_handler(const struct store_cc_request *row, void *arg)
 	struct lost_row *lr;
 	struct cc_req *r;
 
+	if (cc_req_find(row->id))
+		return false;
 	if (st == CC_SCHEDULED) {
-		if (cc_req_find(row->id))
-			return false;
-		r = req_new(lc->biz);
+		(void)req_reload(lc->biz, row, st);
+		return false;
+	}
+	if (st == CC_CALLBACK) {
+		/* queued in created order once all are read */
+		r = req_reload(lc->biz, row, st);
 		if (r) {
-			r->row = *row;
-			r->st = st;
-			r->level = 1;
+			list_unlink(&r->le);
+			list_prepend(&lc->back, &r->le, r);
 		}
 		return false;
 	}
@@ -390,7 +431,32 @@ static bool load_handler(const struct store_cc_request *row, void *arg)
 }
 
 
-/** The business's scheduled requests, back from the store */
+/*
+ * The callbacks go back into the business's queue, oldest first, so
+ * each keeps its place; they ring an agent first when their turn comes
+ */
+static void requeue_callbacks(struct load_ctx *lc)
+{
+	struct le *le;
+
+	while ((le = list_head(&lc->back))) {
+		struct cc_req *r = le->data;
+
+		list_unlink(&r->le);
+		list_append(cc_reqs(), &r->le, r);
+		if (cc_flow_requeue(r)) {
+			log_warn(NULL, "cc request=%s not queued again",
+				 r->row.id);
+			cc_req_end(r, CC_FAILED, "restart");
+			continue;
+		}
+		log_info(NULL, "cc request=%s callback queued again at %u",
+			 r->row.id, acd_req_position(r->areq));
+	}
+}
+
+
+/** The business's scheduled and callback requests, back from the store */
 int cc_req_load(struct cc_biz *biz)
 {
 	uint64_t now = cc_now();
@@ -400,10 +466,13 @@ int cc_req_load(struct cc_biz *biz)
 
 	lc.biz = biz;
 	list_init(&lc.lost);
+	list_init(&lc.back);
 	err = store_cc_request_list(store_default(), biz->row.tenant_id,
 				    NULL, now > LOAD_SINCE_MS ?
 				    now - LOAD_SINCE_MS : 0, LOAD_MAX,
 				    load_handler, &lc);
+	/* newest first in the list: prepending made it oldest first */
+	requeue_callbacks(&lc);
 	LIST_FOREACH(&lc.lost, le) {
 		struct lost_row *lr = le->data;
 		struct store_cc_request *f = &lr->row;

@@ -3,8 +3,9 @@
  *
  * Nothing here touches the runtime's state, so the unit tests call it
  * directly: status names, the agents' skill strings
- * ("cruises:7,flights:3"), the announcement with "{business}" replaced,
- * the spoken queue position, and the widget's short progress message.
+ * ("cruises:7,flights:3") and a request's stored "skill:level", the
+ * announcement with "{business}" replaced, the spoken queue position,
+ * and the widget's short progress message.
  */
 #include <string.h>
 #include <re.h>
@@ -110,6 +111,57 @@ int cc_skills_parse(const char *s, char namev[][ACD_NAME_MAX],
 		levelv[n++] = lv;
 	}
 	*countp = n;
+	return 0;
+}
+
+
+/**
+ * A request's skill hint as the store keeps it: "cruises" at level 1,
+ * "cruises:7" above (the level has no column of its own)
+ *
+ * @return 0, EINVAL (bad name or level), or ENOSPC if it does not fit
+ */
+int cc_skill_encode(char *buf, size_t sz, const char *skill, unsigned level)
+{
+	int n;
+
+	if (!buf || !sz)
+		return EINVAL;
+	if (!skill || !*skill) {
+		buf[0] = '\0';
+		return 0;
+	}
+	if (!cc_skill_valid(skill) || level > ACD_LEVEL_MAX)
+		return EINVAL;
+	n = level > 1 ? re_snprintf(buf, sz, "%s:%u", skill, level)
+		      : re_snprintf(buf, sz, "%s", skill);
+	return n < 0 || (size_t)n >= sz ? ENOSPC : 0;
+}
+
+
+/**
+ * The stored skill back: name into `name`, level 1 when none is given
+ *
+ * @return 0, or EINVAL if it is not "name" or "name:1".."name:9"
+ */
+int cc_skill_decode(const char *s, char *name, size_t sz, unsigned *level)
+{
+	const char *colon;
+	size_t len;
+
+	if (!s || !name || !sz || !level)
+		return EINVAL;
+	colon = strchr(s, ':');
+	len = colon ? (size_t)(colon - s) : strlen(s);
+	if (len >= sz || len >= ACD_NAME_MAX)
+		return EINVAL;
+	if (colon && (colon[1] < '1' || colon[1] > '9' || colon[2]))
+		return EINVAL;
+	memcpy(name, s, len);
+	name[len] = '\0';
+	if (len && !cc_skill_valid(name))
+		return EINVAL;
+	*level = colon ? (unsigned)(colon[1] - '0') : 1;
 	return 0;
 }
 

@@ -119,6 +119,11 @@ static const struct ckey config_table[] = {
 	{"api.webhook_ca", CT_STR, F(webhook_ca), "", 0, 0,
 	 "PEM file of CAs trusted for https:// webhooks besides the "
 	 "system's (e.g. a receiver's self-signed certificate)"},
+	{"api.debug_clock", CT_BOOL, F(debug_clock), "no", 0, 0,
+	 "tests only: admins may advance the daemon's wall clock with "
+	 "POST /v1/debug/clock, so scheduled callbacks and requests come "
+	 "due without waiting; never on a production server (billed calls "
+	 "would be metered for the skipped time)"},
 	{"api.rate_ip", CT_U32, F(rate_ip), "20000", 0, 1000000,
 	 "requests per second from one client address (IPv6: per /64), "
 	 "0 = off; beyond: 429 rate_limited with Retry-After; /healthz and "

@@ -11,6 +11,7 @@ import os
 import pytest
 
 import cbtest
+from test_manage import admin_session
 
 FINAL = ("completed", "busy", "no-answer", "invalid-number", "failed",
          "canceled")
@@ -96,16 +97,48 @@ def test_scheduled_then_canceled(cb, simnet):
     assert cb.calls() == [] and simnet.finished() == []
 
 
-def test_scheduled_is_placed_at_its_time(cb, simnet):
-    res = create(cb, {"client": {"number": "+15550100"},
-                      "service": {"play": "welcome.wav"},
-                      "at": rfc3339(1.5)})
-    assert res["status"] == "scheduled", res
-    c = wait_final(cb, res["id"])
+def test_scheduled_is_placed_at_its_time(tmp_path, procs, simnet):
+    """The daemon's clock is moved with POST /v1/debug/clock (on with
+    api.debug_clock): a callback due in an hour stays scheduled while the
+    clock is short of its time and is placed the moment it is due."""
+    cb = cbtest.Callbridge(str(tmp_path), trunk_port=simnet.port,
+                           extra=["api.debug_clock yes"])
+    procs.append(cb)
+    adm = admin_session(cb)
+    early = create(cb, {"client": {"number": "+15550100"},
+                        "service": {"play": "welcome.wav"},
+                        "at": rfc3339(3600)})
+    late = create(cb, {"client": {"number": "+15550101"},
+                       "service": {"play": "welcome.wav"},
+                       "at": rfc3339(7200)})
+    assert early["status"] == late["status"] == "scheduled"
+
+    st, body = adm.api("POST", "/v1/debug/clock", {"advance_s": 1800})
+    assert st == 200, body
+    # nothing due yet: both stay scheduled, nothing was dialed
+    assert get(cb, early["id"])["status"] == "scheduled"
+    assert cb.calls() == [] and simnet.finished() == []
+
+    st, body = adm.api("POST", "/v1/debug/clock", {"advance_s": 1801})
+    assert st == 200, body
+    c = wait_final(cb, early["id"])
     assert c["status"] == "completed" and c["call_id"], c
-    # a placed callback cannot be canceled
-    st, body = cb.api("DELETE", "/v1/callbacks/" + res["id"])
+    assert get(cb, late["id"])["status"] == "scheduled"
+    recs = cbtest.wait_for(lambda: simnet.finished(), what="simnet record")
+    assert [r["number"] for r in recs] == ["+15550100"], recs
+    # a placed callback cannot be canceled; the later one still can
+    st, body = cb.api("DELETE", "/v1/callbacks/" + early["id"])
     assert st == 409, body
+    st, body = cb.api("DELETE", "/v1/callbacks/" + late["id"])
+    assert st == 200 and body["status"] == "canceled", body
+
+
+def test_debug_clock_is_off_by_default_and_for_admins_only(cb):
+    st, body = cb.api("POST", "/v1/debug/clock", {"advance_s": 60})
+    assert st == 403, body                     # an API key: operator
+    adm = admin_session(cb)
+    st, body = adm.api("POST", "/v1/debug/clock", {"advance_s": 60})
+    assert st == 404, body                     # api.debug_clock is off
 
 
 def test_survives_a_restart(tmp_path, procs, simnet):

@@ -8,9 +8,13 @@ does not answer or is busy ends the request with no agent call placed;
 an agent who lets it ring out is skipped for the next one (and counted);
 a customer who hangs up while queued abandons; pressing 1 while queued
 asks for a callback, which keeps its place and rings the agent first.
-Scheduled requests are placed at their time and survive a restart (those
-being placed are failed); a billed business's hold comes before any
-dialing."""
+While no agent is free, the position is spoken every position_s.
+Scheduled and callback requests survive a kill -9 (callbacks keep their
+order and their skill level; those being placed are failed); an agent
+who answers a callback and hangs up before the customer answers puts it
+back at its place.  A billed business's hold comes before any dialing,
+and an agent reached by number is rated and charged to the business.
+The screen-pop's desired time is null when the customer gave none."""
 
 import time
 
@@ -105,6 +109,7 @@ def test_customer_first_announcement_then_agent(cb):
     rid = request(cb, CUSTOMER, name="Carol", note="balcony?")
     r = wait_status(cb, rid, "queued")
     assert r["position"] == 1 and r["answered_ms"] > 0, r
+    assert r["due_ms"] is None, r        # no desired time given
     cid = r["call_id"]
     # the announcement then hold music reach the customer; no agent leg
     cbtest.wait_for(lambda: len(legs(cb, cid)) == 1 and
@@ -124,6 +129,7 @@ def test_customer_first_announcement_then_agent(cb):
     assert a["request"]["request_id"] == rid, a
     assert a["request"]["customer"] == CUSTOMER, a
     assert a["request"]["note"] == "balcony?", a
+    assert a["request"]["due_ms"] is None, a     # the screen-pop: ASAP
     ls = cbtest.wait_for(lambda: (lambda l: l if len(l) == 2 and all(
         x["rtp"]["rx"] > 20 and x["rtp"]["tx"] > 20 for x in l) else None)(
             legs(cb, cid)), timeout=10, what="RTP both ways, bridged")
@@ -173,6 +179,29 @@ def test_agent_noanswer_next_agent(cb):
     st, _ = cb.api("DELETE", "/v1/calls/" + r["call_id"])
     assert st in (200, 204)
     wait_status(cb, rid, "completed")
+
+
+def test_position_spoken_while_no_agent(cb):
+    """Two customers wait, no agent: every 10 s each hears its place
+    ("You are number 2 in the queue"), and the hold music goes on."""
+    business(cb, position_s=10)
+    first = request(cb, CUSTOMER)
+    wait_status(cb, first, "queued")
+    second = request(cb, CUSTOMER)
+    r = wait_status(cb, second, "queued")
+    assert r["position"] == 2 and r["announcements"] == 0, r
+    cid = r["call_id"]
+    r = cbtest.wait_for(lambda: (lambda r: r if r["announcements"] >= 1
+                                 else None)(get(cb, second)),
+                        timeout=18, what="the position spoken")
+    assert r["announced_position"] == 2 and r["status"] == "queued", r
+    r1 = get(cb, first)
+    assert r1["announcements"] >= 1 and r1["announced_position"] == 1, r1
+    # the customer keeps hearing audio: the prompt, then hold music
+    tx = legs(cb, cid)[0]["rtp"]["tx"]
+    cbtest.wait_for(lambda: legs(cb, cid)[0]["rtp"]["tx"] > tx + 100,
+                    timeout=5, what="RTP to the customer goes on")
+    assert get(cb, second)["status"] == "queued"
 
 
 def test_abandoned_while_queued(cb):

@@ -3,7 +3,8 @@
  *
  * The pure helpers of src/cc/text.c: the agents' skill strings, the
  * announcement with the business's name, the spoken queue position, the
- * widget's progress messages and the status names the API shows.
+ * widget's progress messages, the status names the API shows and a
+ * request's skill with its level as the store keeps it ("cruises:7").
  */
 #include <string.h>
 #include <re.h>
@@ -15,6 +16,7 @@ int test_cc_skills_refused(void);
 int test_cc_announcement(void);
 int test_cc_texts(void);
 int test_cc_status_names(void);
+int test_cc_skill_stored(void);
 
 
 int test_cc_skills_parse(void)
@@ -136,6 +138,56 @@ int test_cc_status_names(void)
 	ASSERT_TRUE(!cc_status_final(CC_CONNECTED));
 	ASSERT_TRUE(cc_status_final(CC_COMPLETED));
 	ASSERT_TRUE(cc_status_final(CC_ABANDONED));
+ out:
+	return err;
+}
+
+
+int test_cc_skill_stored(void)
+{
+	char buf[33], name[ACD_NAME_MAX];
+	char longest[32];
+	unsigned level = 0;
+	int err;
+
+	/* level 1 is the bare name: rows stored before levels read back */
+	TEST_ERR(cc_skill_encode(buf, sizeof(buf), "cruises", 1));
+	ASSERT_STREQ("cruises", buf);
+	TEST_ERR(cc_skill_encode(buf, sizeof(buf), "cruises", 0));
+	ASSERT_STREQ("cruises", buf);
+	TEST_ERR(cc_skill_encode(buf, sizeof(buf), "cruises", 7));
+	ASSERT_STREQ("cruises:7", buf);
+	TEST_ERR(cc_skill_encode(buf, sizeof(buf), NULL, 7));
+	ASSERT_STREQ("", buf);
+
+	TEST_ERR(cc_skill_decode("cruises:7", name, sizeof(name), &level));
+	ASSERT_STREQ("cruises", name);
+	ASSERT_EQ(7, level);
+	TEST_ERR(cc_skill_decode("flights", name, sizeof(name), &level));
+	ASSERT_STREQ("flights", name);
+	ASSERT_EQ(1, level);
+	TEST_ERR(cc_skill_decode("", name, sizeof(name), &level));
+	ASSERT_STREQ("", name);
+	ASSERT_EQ(1, level);
+
+	/* a 31-character name has no room for a level in 32 characters */
+	memset(longest, 'a', 31);
+	longest[31] = '\0';
+	TEST_ERR(cc_skill_encode(buf, sizeof(buf), longest, 1));
+	ASSERT_EQ(ENOSPC, cc_skill_encode(buf, sizeof(buf), longest, 2));
+
+	/* refused: bad names and levels, garbage after the level */
+	ASSERT_EQ(EINVAL, cc_skill_encode(buf, sizeof(buf), "Cruises", 2));
+	ASSERT_EQ(EINVAL, cc_skill_encode(buf, sizeof(buf), "cruises", 10));
+	ASSERT_EQ(EINVAL, cc_skill_decode("cruises:0", name, sizeof(name),
+					  &level));
+	ASSERT_EQ(EINVAL, cc_skill_decode("cruises:77", name, sizeof(name),
+					  &level));
+	ASSERT_EQ(EINVAL, cc_skill_decode("cruises:", name, sizeof(name),
+					  &level));
+	ASSERT_EQ(EINVAL, cc_skill_decode("cru ises", name, sizeof(name),
+					  &level));
+	err = 0;
  out:
 	return err;
 }
