@@ -112,7 +112,7 @@ static const struct route routes[] = {
 	 "one minute, once per leg", API_AUTH},
 	{"POST",   "/v1/debug/clock", api_debug_clock,
 	 "tests only (api.debug_clock): move the wall clock ahead "
-	 "{advance_s}; scheduled callbacks and requests due by then are "
+	 "by advance_s; scheduled callbacks and requests due by then are "
 	 "placed", API_ADMINS},
 	{"GET",    "/v1/callbacks", api_callbacks_list,
 	 "the tenant's web callbacks", API_AUTH},
