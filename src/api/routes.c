@@ -113,7 +113,7 @@ static const struct route routes[] = {
 	{"POST",   "/v1/debug/clock", api_debug_clock,
 	 "tests only (api.debug_clock): move the wall clock ahead "
 	 "by advance_s; scheduled callbacks and requests due by then are "
-	 "placed", API_ADMINS},
+	 "placed", API_ADMINS | API_AUTH},
 	{"GET",    "/v1/callbacks", api_callbacks_list,
 	 "the tenant's web callbacks", API_AUTH},
 	{"POST",   "/v1/callbacks", api_callbacks_create,

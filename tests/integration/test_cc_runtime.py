@@ -261,6 +261,80 @@ def test_callback_keeps_place_rings_agent_first(tmp_path, procs, simnet):
         phone.stop()
 
 
+def stored(cb, rid):
+    """the request's row as the store has it"""
+    st, body = cb.api("GET", "/v1/contact/requests")
+    assert st == 200, body
+    rows = body if isinstance(body, list) else next(
+        v for v in body.values() if isinstance(v, list))
+    return next((r for r in rows if r["id"] == rid), None)
+
+
+def test_callbacks_survive_kill_9_in_order(tmp_path, procs, simnet):
+    """Two customers press 1 (a SIPp phone behind the first daemon's
+    trunk); the daemon is killed; the second daemon (trunk: the simulated
+    network, where the first number rings forever) has both callbacks in
+    their original order, the first with its skill level.  The agent
+    answers the first, then hangs up while the customer's phone still
+    rings: it waits again at its place, and the second is put through."""
+    phone = cbtest.Sipp(str(tmp_path),
+                        cbtest.sipp_scenario("calls", "uas_dtmf1.xml"),
+                        args=["-d", "2500", "-m", "2"], name="customer")
+    cb = cbtest.Callbridge(str(tmp_path), trunk_port=phone.port)
+    procs.append(cb)
+    try:
+        business(cb)
+        aid, s = agent(cb, "olivia", "sip:%s@127.0.0.1:%d" % (
+            AGENT_OK, simnet.port), skills={"cruises": 8})
+        first = request(cb, NEVER, skill="cruises", level=7)
+        assert get(cb, first)["level"] == 7
+        wait_status(cb, first, "queued")
+        second = request(cb, CUSTOMER)
+        wait_status(cb, second, "queued")
+        for rid in (first, second):
+            wait_status(cb, rid, "callback", timeout=15)
+            cbtest.wait_for(lambda: (stored(cb, rid) or {}).get(
+                "status") == "callback", what="callback stored")
+        assert stored(cb, first)["skill"] == "cruises:7"
+        assert phone.wait(20) == 0, phone.errors()
+    finally:
+        phone.stop()
+    cb.p.kill()                   # kill -9: nothing is written at exit
+    cb.p.wait()
+
+    cb2 = cbtest.Callbridge(str(tmp_path), trunk_port=simnet.port,
+                            name="callbridge2")
+    procs.append(cb2)
+    r1, r2 = get(cb2, first), get(cb2, second)
+    assert r1["status"] == "callback" and r1["callback"] is True, r1
+    assert (r1["position"], r2["position"]) == (1, 2), (r1, r2)
+    assert (r1["skill"], r1["level"]) == ("cruises", 7), r1
+    assert r2["status"] == "callback" and r2["level"] == 0, r2
+
+    # the agent is rung first, answers; the customer's phone rings on
+    s2 = Session(cb2, "olivia", AGENT_PW)
+    set_status(s2, "available")
+    r = wait_status(cb2, first, "offered")
+    cid = r["call_id"]
+    cbtest.wait_for(lambda: (lambda l: len(l) == 2 and
+                             l[0]["state"] == "answered")(legs(cb2, cid)),
+                    timeout=10, what="agent answered, customer rung")
+    assert get(cb2, first)["status"] == "offered"
+    # ... and hangs up before the customer answers: back at its place
+    st, _ = s2.api("POST", "/v1/agent/hangup")
+    assert st == 200
+    r = wait_status(cb2, first, "callback")
+    assert r["position"] == 1 and r["agent_id"] == "", r
+    assert r["cause"] == "", r
+    # the agent (now tried for it) takes the second one
+    r = wait_status(cb2, second, "connected", timeout=15)
+    assert r["agent_id"] == aid, r
+    assert get(cb2, first)["status"] == "callback"
+    st, _ = s2.api("POST", "/v1/agent/hangup")
+    assert st == 200
+    wait_status(cb2, second, "completed")
+
+
 def rfc3339(t):
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
 
