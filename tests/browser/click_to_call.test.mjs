@@ -6,12 +6,15 @@
 // Started by tests/integration/test_click_to_call.py, which runs
 // callbridge, the simulated network, the agent's softphone (baresip) and
 // the shop's web server.  Environment: CB_URL, SHOP_URL, AGENT_LOGIN,
-// AGENT_PASSWORD, CUSTOMER (the number the shopper types), CB_ARTIFACTS.
+// AGENT_PASSWORD, MANAGER_LOGIN, MANAGER_PASSWORD (an operator of the
+// business), CUSTOMER (the number the shopper types), CB_ARTIFACTS.
 // Protocol on stdio:
 //   -> AGENT_READY      signed in to web/agent.html, status Available
 //   -> REQUESTED <id>   the widget sent the call request message
 //   -> SCREENPOP        the console shows the customer while the phone
-//                       rings (agent-screenpop.png); the test picks up
+//                       rings (agent-screenpop.png), and the manager's
+//                       Contact centre page shows the agent ringing
+//                       (contact-centre.png); the test picks up
 //   -> CONNECTED        widget and console both say connected
 //                       (shop-widget.png)
 //   <- HANGUP
@@ -75,6 +78,20 @@ try {
     const r = await fetch(url + '/v1/agent', { credentials: 'same-origin' });
     return r.ok && (await r.json()).status === 'available';
   }, base, { timeout: T, polling: 200 });
+  // the business's manager watches the Contact centre page of the console
+  const mgrCtx = await browser.newContext({
+    viewport: { width: 1280, height: 900 } });
+  const mgr = await mgrCtx.newPage();
+  await mgr.goto(base + '/');
+  const signIn = mgr.locator('#login-form');
+  await signIn.getByLabel('Login').fill(env('MANAGER_LOGIN'));
+  await signIn.getByLabel('Password').fill(env('MANAGER_PASSWORD'));
+  await signIn.getByRole('button', { name: 'Sign in' }).click();
+  await mgr.getByRole('link', { name: 'Contact centre' }).click();
+  await mgr.locator('#cc-agents-body', { hasText: 'Olivia' })
+    .waitFor({ timeout: T });
+  await mgr.locator('#cc-agents-body', { hasText: /available/i })
+    .waitFor({ timeout: T });
   console.log('AGENT_READY');
 
   // a shopper on the shop's site asks to be called
@@ -110,6 +127,11 @@ try {
   check((await pop.textContent()).includes('Norway cruise'),
         'screen-pop shows the note');
   await agent.screenshot({ path: join(shots, 'agent-screenpop.png') });
+  // the manager's page refreshes by itself: Olivia's phone rings
+  await mgr.locator('#cc-agents-body', { hasText: /offered|ringing/i })
+    .waitFor({ timeout: T });
+  await mgr.screenshot({ path: join(shots, 'contact-centre.png'),
+                        fullPage: true });
   console.log('SCREENPOP');
 
   // the test picked the phone up: both sides see the connection

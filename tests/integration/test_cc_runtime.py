@@ -281,7 +281,6 @@ def test_callbacks_survive_kill_9_in_order(tmp_path, procs, simnet):
                         cbtest.sipp_scenario("calls", "uas_dtmf1.xml"),
                         args=["-d", "2500", "-m", "2"], name="customer")
     cb = cbtest.Callbridge(str(tmp_path), trunk_port=phone.port)
-    procs.append(cb)
     try:
         business(cb)
         aid, s = agent(cb, "olivia", "sip:%s@127.0.0.1:%d" % (
@@ -299,8 +298,10 @@ def test_callbacks_survive_kill_9_in_order(tmp_path, procs, simnet):
         assert phone.wait(20) == 0, phone.errors()
     finally:
         phone.stop()
-    cb.p.kill()                   # kill -9: nothing is written at exit
-    cb.p.wait()
+        cb.p.kill()               # kill -9: nothing is written at exit
+        cb.p.wait()
+        cb.logf.close()
+    assert "ERROR: AddressSanitizer" not in cb.log(), cb.log()[-4000:]
 
     cb2 = cbtest.Callbridge(str(tmp_path), trunk_port=simnet.port,
                             name="callbridge2")
@@ -371,9 +372,13 @@ def test_scheduled_placed_at_its_time_and_across_restart(tmp_path, procs,
 
 def test_billed_business(tmp_path, procs, simnet):
     """A business with a billing account: a hold before anything is
-    dialed (refused: failed, no call), both legs metered on its account,
-    the hold settled when the call ends."""
-    from test_meter import Rate, balance, ledger_ok, micro, money_setup
+    dialed (refused: failed, no call); the customer's leg and the leg of
+    an agent reached by number (a home agent on the simulated network)
+    are both rated and charged to its account, exactly per the rate
+    table; the hold settled when the call ends."""
+    from test_meter import (Rate, balance, call_ended, charges_final,
+                            check_charges, ledger_ok, micro, money_setup,
+                            stamps_of)
     cb = cbtest.Callbridge(str(tmp_path), trunk_port=simnet.port)
     procs.append(cb)
     money_setup(cb, Rate("0.60", "0", "0", 1, 1),
@@ -388,12 +393,27 @@ def test_billed_business(tmp_path, procs, simnet):
     _, s = agent(cb, "olivia", AGENT_TONE)
     set_status(s, "available")
     rid = request(cb, CUSTOMER)
-    wait_status(cb, rid, "connected")
+    r = wait_status(cb, rid, "connected")
+    cid = r["call_id"]
+    # both legs metered while they talk: the agent's too
+    cbtest.wait_for(lambda: (lambda c: c and len(c["billing"]["legs"]) == 2
+                             and all(l["rated"] and l["billed_s"] >= 2
+                                     for l in c["billing"]["legs"]))(
+                                         cb.call(cid)),
+                    timeout=10, what="both legs metered")
     st, _ = s.api("POST", "/v1/agent/hangup")
     assert st == 200
     wait_status(cb, rid, "completed")
-    cbtest.wait_for(lambda: balance(cb, "shop") < micro("50.00"),
-                    what="the business's account charged")
+    ended = call_ended(cb, cid)
+    body = charges_final(cb, cid)
+    assert len(body["legs"]) == 2 and all(l["rated"] for l in body["legs"])
+    assert {l["peer"][-len(AGENT_TONE):] for l in body["legs"]} == \
+        {CUSTOMER, AGENT_TONE}, body["legs"]
+    want = check_charges(body, Rate("0.60", "0", "0", 1, 1),
+                         stamps=stamps_of(ended))
+    assert all(micro(l["charge"]) > 0 for l in body["legs"]), body
+    cbtest.wait_for(lambda: micro("50.00") - balance(cb, "shop") ==
+                    want["total"], what="the business's account charged")
     cbtest.wait_for(lambda: cb.admin_ok("money", "hold", "list",
                                         "default") == "",
                     what="the hold settled")

@@ -13,8 +13,9 @@ up the phone (baresip's ctrl_tcp `accept`), the two are bridged and audio
 flows both ways; the agent hangs up and files wrap-up notes with an order
 form, which reaches the business's web server as a signed webhook.  The
 call's CDR and the money taken from the business's account match the
-rate table.  Screenshots in tests/artifacts/: shop-widget.png,
-agent-screenpop.png, agent-wrapup.png."""
+rate table.  The business's manager watches it all on the console's
+Contact centre page.  Screenshots in tests/artifacts/: shop-widget.png,
+agent-screenpop.png, agent-wrapup.png, contact-centre.png."""
 
 import json
 import os
@@ -103,6 +104,10 @@ def setup_business(cb, shop, hook_url):
                                          "role": "agent",
                                          "password": "olivia web pw 1"})
     assert st == 201, u
+    st, m = cb.api("POST", "/v1/users", {"login": "manager",
+                                         "role": "operator",
+                                         "password": "acme manager pw 1"})
+    assert st == 201, m
     st, a = cb.api("POST", "/v1/contact/agents", {
         "name": "Olivia", "endpoint": "olivia", "skills": {"cruises": 5},
         "user_id": u["user"]["id"]})
@@ -131,13 +136,15 @@ def test_widget_to_agent_console(tmp_path, procs, shop_cb, simnet):
                     what="the agent's softphone to register")
 
     os.makedirs(ARTIFACTS, exist_ok=True)
-    shots = ("shop-widget.png", "agent-screenpop.png", "agent-wrapup.png")
+    shots = ("shop-widget.png", "agent-screenpop.png", "agent-wrapup.png",
+             "contact-centre.png")
     for n in shots:
         if os.path.exists(os.path.join(ARTIFACTS, n)):
             os.remove(os.path.join(ARTIFACTS, n))
     before = balance(cb, "acme")
     env = dict(os.environ, CB_URL=api, SHOP_URL=shop.origin + "/",
                AGENT_LOGIN="olivia-web", AGENT_PASSWORD="olivia web pw 1",
+               MANAGER_LOGIN="manager", MANAGER_PASSWORD="acme manager pw 1",
                CUSTOMER=CUSTOMER, CB_ARTIFACTS=ARTIFACTS, CHROMIUM=CHROMIUM)
     errf = open(os.path.join(str(tmp_path), "browser.err"), "w+b")
     page = Lines(["node", os.path.join(BROWSER_DIR,
