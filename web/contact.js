@@ -82,6 +82,7 @@
     }
     $('cc-biz-error').textContent = '';
     fillSettings(r.data);
+    renderOpen(r.data.open_now);
   }
 
   $('cc-biz-form').addEventListener('submit', async (e) => {

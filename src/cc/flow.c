@@ -8,7 +8,9 @@
  *     plays the moment the customer answers;
  *  2. a billed business's hold is authorized (meter: leg A the customer,
  *     leg B the agent, both paid by the business's account); a refusal
- *     fails the request and nothing is dialed;
+ *     fails the request and nothing is dialed.  Leg B is rated when the
+ *     agent is known, just before it rings (meter_role_rate: a number is
+ *     rated and the hold extended; a user or SIP URI is free);
  *  3. the customer is called; no answer, busy or an invalid number end
  *     the request there, and no agent is disturbed;
  *  4. on answer the announcement plays, the request joins the business's
@@ -599,6 +601,7 @@ static void agent_rated(struct meter_bill *bill,
 {
 	struct rate_job *j = arg;
 	struct cc_req *r = cc_req_find(j->id);
+	struct leg *cust;
 	char cause[24];
 	(void)bill;
 
@@ -612,11 +615,14 @@ static void agent_rated(struct meter_bill *bill,
 		log_info(NULL, "cc request=%s agent=%s at %s not authorized: "
 			 "%s", r->row.id, j->agent, r->agent->row.endpoint,
 			 cause);
-		if (r->cust)
-			(void)leg_hangup(r->cust, CAUSE_NORMAL);
-		else
+		/* ended first, so the customer's hang-up is not taken
+		 * for an abandon */
+		cust = r->cust;
+		if (!cust)
 			call_drop(r);
 		cc_req_end(r, CC_FAILED, cause);
+		if (cust)
+			(void)leg_hangup(cust, CAUSE_NORMAL);
 		goto out;
 	}
 	if (cc_flow_dial(r, CC_DIAL_AGENT))

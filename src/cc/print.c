@@ -54,13 +54,15 @@ static int print_request(struct re_printf *pf, const struct cc_req *r)
 			  cc_json_str, w->customer_name, cc_json_str,
 			  w->page_url, cc_json_str, w->page_title,
 			  cc_json_str, w->note);
-	err |= re_hprintf(pf, "\"skill\":%H,\"level\":%u,\"agent_hint\":%H,"
-			  "\"agent_id\":%H,\"call_id\":%H,\"cause\":%H,"
+	err |= re_hprintf(pf, "\"skill\":%H,\"level\":%u,"
+			  "\"agent_hint\":%H,\"agent_id\":%H,"
+			  "\"call_id\":%H,\"cause\":%H,"
 			  "\"wrap_notes\":%H,\"position\":%u,"
 			  "\"callback\":%s,\"announcements\":%u,"
 			  "\"announced_position\":%u,",
 			  cc_json_str, w->skill, w->skill[0] ? r->level : 0,
-			  cc_json_str, w->agent_hint, cc_json_str, w->agent_id, cc_json_str, w->call_id,
+			  cc_json_str, w->agent_hint, cc_json_str,
+			  w->agent_id, cc_json_str, w->call_id,
 			  cc_json_str, w->cause, cc_json_str, w->wrap_notes,
 			  acd_req_position(r->areq),
 			  acd_req_is_callback(r->areq) ? "true" : "false",

@@ -418,3 +418,29 @@ def test_billed_business(tmp_path, procs, simnet):
                                         "default") == "",
                     what="the hold settled")
     ledger_ok(cb)
+
+
+def test_billed_agent_number_without_rate(tmp_path, procs, simnet):
+    """An agent's number the business's rate table does not cover: the
+    agent is not rung, the request fails not-rated, the customer's leg
+    is hung up and the hold settles."""
+    from test_meter import Rate, ledger_ok, money_setup
+    cb = cbtest.Callbridge(str(tmp_path), trunk_port=simnet.port)
+    procs.append(cb)
+    money_setup(cb, Rate("0.60", "0", "0", 1, 1),
+                accounts={"shop": "50.00"})
+    business(cb, billing_account="shop")
+    _, s = agent(cb, "olivia", "+15560100")
+    set_status(s, "available")
+    rid = request(cb, CUSTOMER)
+    r = wait_status(cb, rid, "failed", timeout=15)
+    assert r["cause"] == "not-rated" and r["answered_ms"] > 0, r
+    ls = cbtest.wait_for(lambda: (lambda l: l if l and all(
+        x["state"] == "ended" for x in l) else None)(legs(cb, r["call_id"])),
+        timeout=10, what="the customer's leg hung up")
+    assert len(ls) == 1 and ls[0]["peer"].endswith(CUSTOMER), ls
+    assert me(s)["status"] == "available", me(s)
+    cbtest.wait_for(lambda: cb.admin_ok("money", "hold", "list",
+                                        "default") == "",
+                    what="the hold settled")
+    ledger_ok(cb)
