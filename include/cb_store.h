@@ -624,7 +624,7 @@ struct store_cc_request {
 	char page_url[STORE_URL_MAX];
 	char page_title[STORE_CC_TEXT_MAX];
 	char note[STORE_CC_TEXT_MAX];
-	char skill[33];
+	char skill[36];              /**< "name" or "name:level"          */
 	char agent_hint[CB_ID_LEN + 1]; /**< an agent id, or ""           */
 	char status[20];             /**< scheduled ... completed         */
 	char cause[24];              /**< of the end, "" until then       */

@@ -72,6 +72,8 @@ const char *api_body_error(int err);
 int  api_body_decode(struct odict **odp, const char *p, size_t len);
 size_t api_utf8_len(const uint8_t *p, size_t n);
 
+/* rfc3339.c: RFC 3339 times of requests into ms since the epoch */
+int  api_time_parse(uint64_t *msp, const char *s);
 /* routes.c */
 int  api_route_match(struct api_req *req, api_route_h **hp,
 		     unsigned *flagsp);
@@ -342,7 +344,7 @@ void api_cc_requests_get(struct api_req *req);
 void api_cc_requests_delete(struct api_req *req);
 void api_cc_request_submit(struct api_req *req, const char *tenant,
 			   const char *source);
-int  api_cc_time_parse(uint64_t *msp, const char *s);
+
 void api_cc_pf(struct re_printf *pf, struct mbuf *mb);
 /* cc_widget.c: the public widget endpoint (CORS, abuse limits) */
 int  cc_widget_init(void);

@@ -99,7 +99,6 @@ bool cbk_str_member(struct api_req *req, const struct odict *o,
 		    const char **vp);
 bool cbk_number_parse(struct api_req *req, const char *field,
 		      const char *in, char *out, size_t sz);
-int  cbk_at_parse(uint64_t *msp, const char *s);
 bool cbk_client_parse(struct api_req *req, struct create *cr,
 		      const char **numberp);
 bool cbk_service_parse(struct api_req *req, struct create *cr);

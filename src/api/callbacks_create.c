@@ -307,7 +307,7 @@ void callbacks_create(struct api_req *req, const char *tenant, bool public)
 	}
 	r->due_ms = now;
 	if (at) {
-		if (cbk_at_parse(&r->due_ms, at)) {
+		if (api_time_parse(&r->due_ms, at)) {
 			api_error(req, 400, "invalid_field", "at",
 				  "an RFC 3339 UTC time, e.g. "
 				  "2030-01-31T12:00:00Z");

@@ -60,42 +60,6 @@ bool cbk_number_parse(struct api_req *req, const char *field,
 }
 
 
-/* RFC 3339 UTC: YYYY-MM-DDTHH:MM:SS[.fff]Z */
-int cbk_at_parse(uint64_t *msp, const char *s)
-{
-	struct tm tm;
-	int y, mo, d, h, mi, sec, n = 0;
-	time_t t;
-
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi,
-		   &sec, &n) != 6 || n != 19)
-		return EINVAL;
-	s += n;
-	if (*s == '.') {
-		++s;
-		if (!(*s >= '0' && *s <= '9'))
-			return EINVAL;
-		while (*s >= '0' && *s <= '9')
-			++s;
-	}
-	if (strcmp(s, "Z") || mo < 1 || mo > 12 || d < 1 || d > 31 ||
-	    h > 23 || mi > 59 || sec > 60 || y < 1970)
-		return EINVAL;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	t = timegm(&tm);
-	if (t < 0)
-		return EINVAL;
-	*msp = (uint64_t)t * 1000;
-	return 0;
-}
-
-
 /* client: exactly one of {number}, {account}, {login, password} */
 bool cbk_client_parse(struct api_req *req, struct create *cr,
 		      const char **numberp)

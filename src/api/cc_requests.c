@@ -108,71 +108,6 @@ static bool name_ok(const char *s, size_t max)
 }
 
 
-static int two(const char *s)
-{
-	if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9')
-		return -1;
-	return (s[0] - '0') * 10 + (s[1] - '0');
-}
-
-
-/**
- * RFC 3339: YYYY-MM-DDTHH:MM:SS[.fff](Z|+HH:MM|-HH:MM) into ms since the
- * epoch.  EINVAL for anything else.
- */
-int api_cc_time_parse(uint64_t *msp, const char *s)
-{
-	int y, mo, d, h, mi, sec, n = 0, off = 0, oh, om;
-	struct tm tm;
-	time_t t;
-
-	if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10 ||
-	    (s[10] != 'T' && s[10] != 't') ||
-	    (h = two(s + 11)) < 0 || s[13] != ':' ||
-	    (mi = two(s + 14)) < 0 || s[16] != ':' ||
-	    (sec = two(s + 17)) < 0)
-		return EINVAL;
-	s += 19;
-	if (*s == '.') {
-		++s;
-		if (!(*s >= '0' && *s <= '9'))
-			return EINVAL;
-		while (*s >= '0' && *s <= '9')
-			++s;
-	}
-	if (*s == 'Z' || *s == 'z') {
-		++s;
-	}
-	else if (*s == '+' || *s == '-') {
-		oh = two(s + 1);
-		om = s[3] == ':' ? two(s + 4) : -1;
-		if (oh < 0 || oh > 23 || om < 0 || om > 59)
-			return EINVAL;
-		off = (oh * 60 + om) * 60 * (*s == '-' ? -1 : 1);
-		s += 6;
-	}
-	else {
-		return EINVAL;
-	}
-	if (*s || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
-	    mi > 59 || sec > 60 || y < 1970)
-		return EINVAL;
-
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	t = timegm(&tm) - off;
-	if (t < 0)
-		return EINVAL;
-	*msp = (uint64_t)t * 1000;
-	return 0;
-}
-
-
 /* the number: first, as the seed's messages have it (400) */
 static bool number_parse(struct api_req *req, struct cc_msg *m)
 {
@@ -232,7 +167,7 @@ static bool due_parse(struct api_req *req, struct cc_msg *m)
 	m->in.due_ms = 0;
 	if (!s)
 		return true;
-	if (api_cc_time_parse(&due, s)) {
+	if (api_time_parse(&due, s)) {
 		api_error(req, 400, "invalid_field", "desired_time",
 			  "an RFC 3339 time, e.g. 2030-01-31T12:00:00Z, or "
 			  "null for now");
@@ -610,7 +545,7 @@ void api_cc_requests_list(struct api_req *req)
 	uint32_t n = LIST_DEFAULT;
 
 	if (!api_query_get(req, "since", 0, since, sizeof(since)) &&
-	    (!since[0] || api_cc_time_parse(&(uint64_t){0}, since))) {
+	    (!since[0] || api_time_parse(&(uint64_t){0}, since))) {
 		api_error(req, 400, "invalid_field", "since",
 			  "an RFC 3339 time, e.g. 2030-01-31T00:00:00Z");
 		return;
@@ -639,7 +574,7 @@ void api_cc_requests_list(struct api_req *req)
 	str_ncpy(j->agent, agent, sizeof(j->agent));
 	j->limit = n;
 	if (!api_query_get(req, "since", 0, since, sizeof(since)))
-		(void)api_cc_time_parse(&j->since_ms, since);
+		(void)api_time_parse(&j->since_ms, since);
 	(void)api_store_submit(req, j, list_work, list_done);
 	mem_deref(j);
 }
