@@ -34,7 +34,7 @@ LDFLAGS  += $(SAN) -Wl,--export-dynamic-symbol='tmr_*' \
 LIB_SRC  := $(sort $(wildcard src/core/*.c src/call/*.c src/sip/*.c \
 	      src/media/*.c src/tts/*.c src/store/*.c src/auth/*.c \
 	      src/api/*.c src/money/*.c src/meter/*.c \
-	      src/acd/*.c src/cc/*.c))
+	      src/acd/*.c src/cc/*.c src/conf/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 SIM_SRC  := $(sort $(wildcard src/simnet/*.c))
 SIM_OBJ  := $(SIM_SRC:%.c=$(BUILD)/%.o)
@@ -92,6 +92,9 @@ $(BUILD)/bench/meter: LDLIBS := $(BUILD)/libcb.a $(LDLIBS)
 # bench/acd.c measures the ACD core (src/acd/) itself: it links libcb
 $(BUILD)/bench/acd: $(BUILD)/libcb.a
 $(BUILD)/bench/acd: LDLIBS := $(BUILD)/libcb.a $(LDLIBS)
+# bench/conf/ measures the media engine's mixer itself: it links libcb
+$(BUILD)/bench/conf: $(BUILD)/libcb.a
+$(BUILD)/bench/conf: LDLIBS := $(BUILD)/libcb.a $(LDLIBS)
 
 # objects of bench/<name>/ go to bench-obj/<name>/: bench/<name> is the
 # program; one link rule per directory, its objects as prerequisites

@@ -74,6 +74,7 @@ struct acd_config {
 	uint32_t wrap_ms;      /**< wrap-up time after a call (0: none)   */
 	uint32_t max_noanswer; /**< consecutive no-answers -> break (0: off)*/
 	uint32_t lookahead;    /**< waiting requests examined per dispatch */
+	uint32_t retry_ms;     /**< all tried: offer again after this wait */
 };
 
 /* acd.c */
@@ -126,3 +127,5 @@ void *acd_req_ctx(const struct acd_req *req);
 unsigned acd_queue_dispatch(struct acd_queue *q);
 int  acd_req_answered(struct acd_req *req);
 int  acd_req_noanswer(struct acd_req *req);
+void acd_req_tried_clear(struct acd_req *req);
+uint32_t acd_req_tried_count(const struct acd_req *req);

@@ -110,3 +110,6 @@ int  cc_agent_print(struct re_printf *pf, const char *tenant,
 int  cc_status_print(struct re_printf *pf, const char *tenant);
 /* the business's display name and registered origins, NULL if none */
 const struct store_cc_business *cc_business(const char *tenant);
+/* a stored skill column ("cruises:7", "cruises" is level 1) apart, for
+ * the stored rows' JSON; EINVAL if it is not one */
+int  cc_skill_decode(const char *s, char *name, size_t sz, unsigned *level);

@@ -33,35 +33,17 @@
     break: 'You get no calls. Choose Available to go on.',
   };
 
+  /* web/api.js; callbridge out of reach answers status 0 here */
+  const request = window.cbApi.client(state,
+    () => showLogin('Your session ended.'));
+  const { errText, el } = window.cbApi;
+
   async function api(method, path, body) {
-    const h = {};
-    if (body !== undefined) h['Content-Type'] = 'application/json';
-    if (method !== 'GET' && state.csrf) h['X-CSRF-Token'] = state.csrf;
-    let r;
     try {
-      r = await fetch(path, { method, headers: h,
-        credentials: 'same-origin',
-        body: body === undefined ? undefined : JSON.stringify(body) });
+      return await request(method, path, body);
     } catch (e) {
       return { status: 0, data: null };
     }
-    let data = null;
-    try { data = await r.json(); } catch (e) { data = null; }
-    if (r.status === 401 && state.on) showLogin('Your session ended.');
-    return { status: r.status, data };
-  }
-
-  function errText(res, fallback) {
-    const e = res.data && res.data.error;
-    if (!e) return fallback;
-    return e.field ? e.message + ' (' + e.field + ')' : e.message;
-  }
-
-  function el(tag, cls, text) {
-    const e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined) e.textContent = text;
-    return e;
   }
 
   function fmtTime(ms) {

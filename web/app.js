@@ -27,31 +27,10 @@
             title: 'Signed in' },
   };
 
-  async function api(method, path, body) {
-    const h = {};
-    if (body !== undefined) h['Content-Type'] = 'application/json';
-    if (method !== 'GET' && state.csrf) h['X-CSRF-Token'] = state.csrf;
-    const r = await fetch(path, { method, headers: h,
-      credentials: 'same-origin',
-      body: body === undefined ? undefined : JSON.stringify(body) });
-    let data = null;
-    try { data = await r.json(); } catch (e) { data = null; }
-    if (r.status === 401 && state.on) showLogin('Your session ended.');
-    return { status: r.status, data };
-  }
-
-  function errText(res, fallback) {
-    const e = res.data && res.data.error;
-    if (!e) return fallback;
-    return e.field ? e.message + ' (' + e.field + ')' : e.message;
-  }
-
-  function el(tag, cls, text) {
-    const e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined) e.textContent = text;
-    return e;
-  }
+  /* web/api.js */
+  const api = window.cbApi.client(state,
+    () => showLogin('Your session ended.'));
+  const { errText, el } = window.cbApi;
 
   function pill(cls, text) {
     const s = el('span', 'pill s-' + cls, text);

@@ -86,6 +86,7 @@ struct acd_req {
 	struct acd_agent *agent;               /* borrowed, while offered */
 	uint32_t triedv[ACD_TRIED_MAX];        /* agent uids, ring       */
 	unsigned triedc;
+	uint64_t tried_ms;                     /* last ring-out, ms      */
 	void *ctx;                             /* borrowed, the caller's */
 };
 

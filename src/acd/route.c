@@ -6,9 +6,12 @@
  * each waiting request, picks the longest-idle available agent of the
  * tenant whose skill matches the request's hint at its level or above.
  * Once a request has waited the queue's fallback time, any available
- * agent of the tenant will do.  A request never goes back to an agent
- * that already let it ring out.  The chosen agent and the request both
- * become OFFERED and the offer handler is told; the caller then rings
+ * agent of the tenant will do.  A request does not go back to an agent
+ * that already let it ring out while an untried one is available: when
+ * only tried ones are free, retry_ms after the last ring-out it forgets
+ * them and goes round again (an agent on a call is not waited for).  The chosen agent and
+ * the request both become OFFERED and the offer handler is told; the
+ * caller then rings
  * the agent and reports acd_req_answered() or acd_req_noanswer().
  *
  * A decision reads the heads of at most ACD_LEVEL_MAX lists (index.c),
@@ -33,7 +36,30 @@ bool acd_req_tried(const struct acd_req *req, uint32_t uid)
 }
 
 
+/**
+ * Forget the agents that let the request ring out: each may be offered
+ * it again (a dispatch does this itself once all were tried)
+ */
+void acd_req_tried_clear(struct acd_req *req)
+{
+	if (!req)
+		return;
+	req->triedc = 0;
+	memset(req->triedv, 0, sizeof(req->triedv));
+}
+
+
+/** How many agents the request remembers as having let it ring out */
+uint32_t acd_req_tried_count(const struct acd_req *req)
+{
+	if (!req)
+		return 0;
+	return req->triedc < ACD_TRIED_MAX ? req->triedc : ACD_TRIED_MAX;
+}
+
+
 /* the first agent of a list the request has not tried */
+
 static struct acd_agent *first_untried(const struct list *l,
 				       const struct acd_req *req)
 {
@@ -49,9 +75,18 @@ static struct acd_agent *first_untried(const struct list *l,
 }
 
 
+/* may the request go to any agent of the tenant (no hint, or its
+ * fallback wait has passed)? */
+static bool any_agent(const struct acd_queue *q, const struct acd_req *req,
+		      uint64_t now)
+{
+	return !req->skill || now - req->since >= q->fallback_ms;
+}
+
+
 /* longest-idle matching agent for one request, or NULL */
-static struct acd_agent *pick(const struct acd_queue *q,
-			      const struct acd_req *req, uint64_t now)
+static struct acd_agent *pick_untried(const struct acd_queue *q,
+				      const struct acd_req *req, bool any)
 {
 	struct acd_agent *best = NULL;
 
@@ -63,11 +98,46 @@ static struct acd_agent *pick(const struct acd_queue *q,
 			if (ag && (!best || ag->seq < best->seq))
 				best = ag;
 		}
-		if (best || now - req->since < q->fallback_ms)
+		if (best || !any)
 			return best;
 	}
 
 	return first_untried(&q->tenant->avail, req);
+}
+
+
+/* is an agent that could take the request available (tried or not)? */
+static bool someone_free(const struct acd_queue *q,
+			 const struct acd_req *req, bool any)
+{
+	if (any)
+		return !list_isempty(&q->tenant->avail);
+	for (unsigned lv = req->level; lv <= ACD_LEVEL_MAX; lv++)
+		if (!list_isempty(&req->skill->lv[lv]))
+			return true;
+	return false;
+}
+
+
+/*
+ * The agent for one request, or NULL.  When no available agent that
+ * could take it is untried, one that tried is free and retry_ms have
+ * passed since the last ring-out, the request forgets them and goes
+ * round again, longest idle first.
+ */
+static struct acd_agent *pick(const struct acd_queue *q,
+			      struct acd_req *req, uint64_t now)
+{
+	bool any = any_agent(q, req, now);
+	struct acd_agent *ag = pick_untried(q, req, any);
+
+	if (ag || !req->triedc ||
+	    now - req->tried_ms < q->acd->cfg.retry_ms ||
+	    !someone_free(q, req, any))
+		return ag;
+
+	acd_req_tried_clear(req);
+	return pick_untried(q, req, any);
 }
 
 
@@ -139,7 +209,8 @@ int acd_req_answered(struct acd_req *req)
 
 /**
  * The agent did not answer: the request waits again at its place and
- * will not be offered to that agent again; the agent is available again
+ * goes to that agent again only once all were tried (acd_queue_dispatch
+ * and docs/acd.md); the agent is available again
  * (at the back of the idle order) or, at max no-answers, on break.
  * Call acd_queue_dispatch() to offer it to the next agent.
  *

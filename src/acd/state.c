@@ -11,7 +11,8 @@
  * the pair (state, event), refuses and logs an illegal one with EPERM,
  * and does every side effect of a change in one place -- entering or
  * leaving the routing indexes (index.c), arming or ending the wrap-up
- * timer, the no-answer count, and the offered request's bookkeeping.
+ * timer, the no-answer count, and the offered request's bookkeeping
+ * (its tried agents).
  */
 #include <string.h>
 #include <re.h>
@@ -151,6 +152,7 @@ static void req_release(struct acd_agent *ag, bool tried)
 	if (tried) {
 		req->triedv[req->triedc % ACD_TRIED_MAX] = ag->uid;
 		++req->triedc;
+		req->tried_ms = acd_now(ag->acd);
 	}
 }
 

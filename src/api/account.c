@@ -147,6 +147,38 @@ bool api_need_body(struct api_req *req, const char *msg)
 }
 
 
+/** Answer 400 invalid_field for field with msg; false, to return it */
+bool api_field_bad(struct api_req *req, const char *field, const char *msg)
+{
+	api_error(req, 400, "invalid_field", field, msg);
+	return false;
+}
+
+
+/**
+ * Answer 400 unknown_field with msg for the first member of the body
+ * that is none of known[0..n-1]; true if there is none
+ */
+bool api_body_known(struct api_req *req, const char *const *known,
+		    size_t n, const char *msg)
+{
+	struct le *le;
+
+	LIST_FOREACH(&req->body->lst, le) {
+		const struct odict_entry *e = le->data;
+		bool ok = false;
+
+		for (size_t i = 0; i < n && !ok; i++)
+			ok = !strcmp(e->key, known[i]);
+		if (!ok) {
+			api_error(req, 400, "unknown_field", e->key, msg);
+			return false;
+		}
+	}
+	return true;
+}
+
+
 /* ---- jobs of the account routes ------------------------------------ */
 
 static void job_destructor(void *arg)

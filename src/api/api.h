@@ -119,6 +119,9 @@ void api_reply_list(struct api_req *req, struct mbuf *mb);
 void api_idem_redact(struct api_req *req, uint16_t scode,
 		     const char *fmt, ...);
 bool api_need_body(struct api_req *req, const char *msg);
+bool api_field_bad(struct api_req *req, const char *field, const char *msg);
+bool api_body_known(struct api_req *req, const char *const *known,
+		    size_t n, const char *msg);
 
 /*
  * An account route's job starts with struct api_job: the caller as the
@@ -346,6 +349,14 @@ void api_cc_request_submit(struct api_req *req, const char *tenant,
 			   const char *source);
 
 void api_cc_pf(struct re_printf *pf, struct mbuf *mb);
+/* conf.c: /v1/conferences (src/conf/, cb_conf.h) */
+void api_conf_create(struct api_req *req);
+void api_conf_list(struct api_req *req);
+void api_conf_get(struct api_req *req);
+void api_conf_end(struct api_req *req);
+void api_conf_party_add(struct api_req *req);
+void api_conf_party_update(struct api_req *req);
+void api_conf_party_hangup(struct api_req *req);
 /* cc_widget.c: the public widget endpoint (CORS, abuse limits) */
 int  cc_widget_init(void);
 void cc_widget_close(void);

@@ -172,16 +172,25 @@ static int get_work(struct store *st, void *arg)
 }
 
 
+/* a look-up of the tenant done: false if canceled or answered (error) */
+static bool tenant_found(int err, struct api_req *req)
+{
+	if (err == ECANCELED)
+		return false;
+	if (err) {
+		api_job_tenant_error(req, err, "you may see your own tenant "
+				     "only");
+		return false;
+	}
+	return true;
+}
+
+
 static void get_done(int err, void *arg)
 {
 	struct biz_job *j = arg;
 
-	if (err == ECANCELED)
-		return;
-	if (err)
-		api_job_tenant_error(j->a.req, err, "you may see your own "
-				     "tenant only");
-	else
+	if (tenant_found(err, j->a.req))
 		api_reply_json(j->a.req, 200, "%H", json_business, j);
 }
 
@@ -197,13 +206,6 @@ void api_cc_business_get(struct api_req *req)
 
 
 /* ---- PUT: reading and checking the body ----------------------------- */
-
-static bool bad(struct api_req *req, const char *field, const char *msg)
-{
-	api_error(req, 400, "invalid_field", field, msg);
-	return false;
-}
-
 
 /* printable text without control characters */
 static bool text_ok(const char *s)
@@ -228,7 +230,7 @@ static bool field_u32(struct api_req *req, const char *key, uint32_t *vp,
 	    e->u.integer > max) {
 		(void)re_snprintf(msg, sizeof(msg), "an integer from %u to %u",
 				  min, max);
-		return bad(req, key, msg);
+		return api_field_bad(req, key, msg);
 	}
 	*vp = (uint32_t)e->u.integer;
 	return true;
@@ -287,20 +289,21 @@ static bool origins_read(struct api_req *req, struct store_cc_business *b)
 		return true;
 	if (e->type != ODICT_ARRAY || odict_count(e->u.odict, false) >
 	    ORIGINS_MAX)
-		return bad(req, "origins", msg);
+		return api_field_bad(req, "origins", msg);
 	LIST_FOREACH(&e->u.odict->lst, le) {
 		const struct odict_entry *o = le->data;
 		char v[300];
 		size_t n;
 
 		if (o->type != ODICT_STRING || strlen(o->u.str) >= sizeof(v))
-			return bad(req, "origins", msg);
+			return api_field_bad(req, "origins", msg);
 		str_ncpy(v, o->u.str, sizeof(v));
 		if (!origin_ok(v))
-			return bad(req, "origins", msg);
+			return api_field_bad(req, "origins", msg);
 		n = strlen(v);
 		if (len + n + 2 > sizeof(b->origins))
-			return bad(req, "origins", "too long altogether");
+			return api_field_bad(req, "origins",
+					     "too long altogether");
 		if (len)
 			b->origins[len++] = ' ';
 		memcpy(b->origins + len, v, n + 1);
@@ -331,7 +334,7 @@ static bool hours_read(struct api_req *req, struct store_cc_business *b)
 		return true;
 	if (e->type != ODICT_ARRAY ||
 	    odict_count(e->u.odict, false) > CC_HOURS_MAX)
-		return bad(req, "hours", msg);
+		return api_field_bad(req, "hours", msg);
 	LIST_FOREACH(&e->u.odict->lst, le) {
 		const struct odict_entry *s = le->data;
 		struct cc_hours_span sp;
@@ -339,7 +342,7 @@ static bool hours_read(struct api_req *req, struct store_cc_business *b)
 		int n;
 
 		if (s->type != ODICT_OBJECT)
-			return bad(req, "hours", msg);
+			return api_field_bad(req, "hours", msg);
 		days = span_str(s->u.odict, "days");
 		open = span_str(s->u.odict, "open");
 		close = span_str(s->u.odict, "close");
@@ -349,12 +352,12 @@ static bool hours_read(struct api_req *req, struct store_cc_business *b)
 		    cc_hours_time(open, &sp.open, false) ||
 		    cc_hours_time(close, &sp.close, true) ||
 		    sp.close <= sp.open)
-			return bad(req, "hours", msg);
+			return api_field_bad(req, "hours", msg);
 		n = re_snprintf(b->hours + len, sizeof(b->hours) - len,
 				"%s%H", len ? ";" : "", cc_hours_span_print,
 				&sp);
 		if (n < 0)
-			return bad(req, "hours", msg);
+			return api_field_bad(req, "hours", msg);
 		len += (size_t)n;
 	}
 	return true;
@@ -376,43 +379,31 @@ static bool prompt_read(struct api_req *req, struct store_cc_business *b)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
 		      *p == '.'))
-			return bad(req, "hold_prompt", "a file name of the "
-				   "prompt directory");
+			return api_field_bad(req, "hold_prompt", "a file name "
+					     "of the prompt directory");
 	}
 	(void)re_snprintf(path, sizeof(path), "%s/%s",
 			  api_config()->prompt_dir, b->hold_prompt);
 	if (b->hold_prompt[0] == '.' || stat(path, &sb) ||
 	    !S_ISREG(sb.st_mode))
-		return bad(req, "hold_prompt", "no such file in the prompt "
-			   "directory");
+		return api_field_bad(req, "hold_prompt", "no such file in "
+				     "the prompt directory");
 	return true;
 }
 
 
 static bool keys_known(struct api_req *req)
 {
-	static const char *known[] = {
+	static const char *const known[] = {
 		"name", "announcement", "origins", "hours", "hold_prompt",
 		"ring_s", "fallback_s", "wrap_s", "max_noanswer",
 		"position_s", "billing_account",
 		/* what GET shows and PUT ignores */
 		"tenant_id", "configured", "open_now", "updated_ms",
 	};
-	struct le *le;
 
-	LIST_FOREACH(&req->body->lst, le) {
-		const struct odict_entry *e = le->data;
-		bool ok = false;
-
-		for (size_t i = 0; i < ARRAY_SIZE(known) && !ok; i++)
-			ok = !strcmp(e->key, known[i]);
-		if (!ok) {
-			api_error(req, 400, "unknown_field", e->key,
-				  "not a setting of the business");
-			return false;
-		}
-	}
-	return true;
+	return api_body_known(req, known, ARRAY_SIZE(known),
+			      "not a setting of the business");
 }
 
 
@@ -432,13 +423,13 @@ static bool put_read(struct api_req *req, struct biz_job *j)
 
 	j->name_set = odict_lookup(req->body, "name") != NULL;
 	if (j->name_set && (!b->name[0] || !text_ok(b->name)))
-		return bad(req, "name", "1 to 80 characters");
+		return api_field_bad(req, "name", "1 to 80 characters");
 	if (!b->announcement[0])
 		str_ncpy(b->announcement, announcement_def,
 			 sizeof(b->announcement));
 	if (!text_ok(b->announcement))
-		return bad(req, "announcement", "text without control "
-			   "characters, at most 512");
+		return api_field_bad(req, "announcement", "text without "
+				     "control characters, at most 512");
 
 	if (!origins_read(req, b) || !hours_read(req, b) ||
 	    !prompt_read(req, b) ||
@@ -449,7 +440,7 @@ static bool put_read(struct api_req *req, struct biz_job *j)
 	    !field_u32(req, "position_s", &b->position_s, 0, 600))
 		return false;
 	if (b->position_s && b->position_s < 10)
-		return bad(req, "position_s", "0 (off) or 10 to 600");
+		return api_field_bad(req, "position_s", "0 (off) or 10 to 600");
 	b->updated_ms = call_now_ms();
 	return true;
 }
@@ -493,7 +484,8 @@ static void put_done(int err, void *arg)
 	if (err == ECANCELED)
 		return;
 	if (err == EINVAL && j->bad) {
-		(void)bad(req, j->bad, "no such money account of the tenant");
+		(void)api_field_bad(req, j->bad,
+				    "no such money account of the tenant");
 		return;
 	}
 	if (err) {
@@ -562,12 +554,7 @@ static void status_done(int err, void *arg)
 {
 	struct biz_job *j = arg;
 
-	if (err == ECANCELED)
-		return;
-	if (err)
-		api_job_tenant_error(j->a.req, err, "you may see your own "
-				     "tenant only");
-	else
+	if (tenant_found(err, j->a.req))
 		status_reply(j->a.req, j->b.tenant_id);
 }
 

@@ -122,13 +122,6 @@ static int json_agent(struct re_printf *pf, const struct store_cc_agent *a)
 
 /* ---- reading a body ------------------------------------------------- */
 
-static bool bad(struct api_req *req, const char *field, const char *msg)
-{
-	api_error(req, 400, "invalid_field", field, msg);
-	return false;
-}
-
-
 static bool sip_user(const char *name)
 {
 	const struct cb_config *cfg = api_config();
@@ -149,23 +142,23 @@ static bool endpoint_read(struct api_req *req, char *ep, size_t sz)
 	char e164[24];
 
 	if (!ep[0] || strlen(ep) > ENDPOINT_MAX)
-		return bad(req, "endpoint", msg);
+		return api_field_bad(req, "endpoint", msg);
 	if (sip_user(ep))
 		return true;
 	if (call_number_like(ep)) {
 		if (call_number_normalize(e164, sizeof(e164), ep))
-			return bad(req, "endpoint", msg);
+			return api_field_bad(req, "endpoint", msg);
 		str_ncpy(ep, e164, sz);
 		return true;
 	}
 	for (const unsigned char *p = (const unsigned char *)ep; *p; p++) {
 		if (*p <= ' ' || *p >= 0x7f || *p == '<' || *p == '>' ||
 		    *p == '"')
-			return bad(req, "endpoint", msg);
+			return api_field_bad(req, "endpoint", msg);
 	}
 	if (!strncmp(ep, "sip:", 4) && ep[4] && ep[4] != '@')
 		return true;
-	return bad(req, "endpoint", msg);
+	return api_field_bad(req, "endpoint", msg);
 }
 
 
@@ -196,18 +189,18 @@ static bool skills_read(struct api_req *req, char *out, size_t sz)
 	out[0] = '\0';
 	if (e->type != ODICT_OBJECT ||
 	    odict_count(e->u.odict, false) > SKILLS_MAX)
-		return bad(req, "skills", msg);
+		return api_field_bad(req, "skills", msg);
 	LIST_FOREACH(&e->u.odict->lst, le) {
 		const struct odict_entry *s = le->data;
 		int n;
 
 		if (!skill_name_ok(s->key) || s->type != ODICT_INT ||
 		    s->u.integer < 1 || s->u.integer > 9)
-			return bad(req, "skills", msg);
+			return api_field_bad(req, "skills", msg);
 		n = re_snprintf(out + len, sz - len, "%s%s:%d",
 				len ? "," : "", s->key, (int)s->u.integer);
 		if (n < 0)
-			return bad(req, "skills", msg);
+			return api_field_bad(req, "skills", msg);
 		len += (size_t)n;
 	}
 	return true;
@@ -216,26 +209,14 @@ static bool skills_read(struct api_req *req, char *out, size_t sz)
 
 static bool keys_known(struct api_req *req)
 {
-	static const char *known[] = {
+	static const char *const known[] = {
 		"name", "endpoint", "skills", "user_id", "login",
 		/* what GET shows and a write ignores */
 		"id", "tenant_id", "created_ms", "updated_ms", "live",
 	};
-	struct le *le;
 
-	LIST_FOREACH(&req->body->lst, le) {
-		const struct odict_entry *e = le->data;
-		bool ok = false;
-
-		for (size_t i = 0; i < ARRAY_SIZE(known) && !ok; i++)
-			ok = !strcmp(e->key, known[i]);
-		if (!ok) {
-			api_error(req, 400, "unknown_field", e->key,
-				  "not a field of an agent");
-			return false;
-		}
-	}
-	return true;
+	return api_body_known(req, known, ARRAY_SIZE(known),
+			      "not a field of an agent");
 }
 
 
@@ -262,10 +243,11 @@ static bool body_read(struct api_req *req, struct agent_job *j,
 		for (const unsigned char *p = (unsigned char *)in->name; *p;
 		     p++) {
 			if (*p < 0x20 || *p == 0x7f)
-				return bad(req, "name", "1 to 80 characters");
+				return api_field_bad(req, "name",
+						     "1 to 80 characters");
 		}
 		if (!in->name[0])
-			return bad(req, "name", "1 to 80 characters");
+			return api_field_bad(req, "name", "1 to 80 characters");
 	}
 	if (odict_lookup(b, "endpoint")) {
 		j->set |= F_ENDPOINT;
@@ -278,7 +260,8 @@ static bool body_read(struct api_req *req, struct agent_job *j,
 			return false;
 	}
 	if (odict_lookup(b, "user_id") && odict_lookup(b, "login"))
-		return bad(req, "login", "give user_id or login, not both");
+		return api_field_bad(req, "login",
+				     "give user_id or login, not both");
 	if (odict_lookup(b, "user_id") || odict_lookup(b, "login"))
 		j->set |= F_USER;
 	return true;
@@ -419,8 +402,8 @@ static void done_reply(int err, struct agent_job *j, uint16_t scode,
 			       "\"deleted\":true,", json_agent, &j->ag);
 		break;
 	case EINVAL:
-		(void)bad(req, j->bad ? j->bad : "agent",
-			  j->bad_msg ? j->bad_msg : "invalid");
+		(void)api_field_bad(req, j->bad ? j->bad : "agent",
+				    j->bad_msg ? j->bad_msg : "invalid");
 		break;
 	case ENOENT:
 		api_error(req, 404, "not_found", NULL, "no such agent");

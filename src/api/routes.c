@@ -183,6 +183,29 @@ static const struct route routes[] = {
 	{"GET",    "/v1/widget/requests/{}", api_widget_progress,
 	 "the widget's view of its request: ?token=T&business=ID",
 	 API_PUBLIC},
+	{"POST",   "/v1/conferences", api_conf_create,
+	 "a conference, nothing dialed: {owner: {name?, number}, "
+	 "participants?: [{name?, number}], name?, options?: "
+	 "{announce_join, confirm_dtmf, end_when_owner_leaves, "
+	 "max_participants, confirm_s, ring_timeout_s}} -> {token, "
+	 "conference}", API_AUTH},
+	{"GET",    "/v1/conferences", api_conf_list,
+	 "the tenant's conferences (active, and ended for 10 min)",
+	 API_AUTH},
+	{"GET",    "/v1/conferences/{}", api_conf_get,
+	 "a conference with the live status of every participant",
+	 API_AUTH},
+	{"DELETE", "/v1/conferences/{}", api_conf_end,
+	 "end it: every participant hung up in one action", API_AUTH},
+	{"POST",   "/v1/conferences/{}/end", api_conf_end,
+	 "end it (as DELETE)", API_AUTH},
+	{"POST",   "/v1/conferences/{}/participants", api_conf_party_add,
+	 "add a participant, on-hook: {name?, number}", API_AUTH},
+	{"PATCH",  "/v1/conferences/{}/participants/{}",
+	 api_conf_party_update, "{action?: dial|hangup, mute?, deaf?, "
+	 "hold?, number? (on-hook only), name?}", API_AUTH},
+	{"DELETE", "/v1/conferences/{}/participants/{}",
+	 api_conf_party_hangup, "hang up one participant", API_AUTH},
 	{"GET",    "/v1/cdrs", api_cdrs_list,
 	 "the tenant's finished CDRs: ?after=SEQ&limit=N", API_AUTH},
 	{"GET",    "/v1/events", api_events,

@@ -26,6 +26,7 @@
 #include <re.h>
 #include "api.h"
 #include "cb_cc.h"
+#include "cb_conf.h"
 
 enum {
 	RATE_ENTRIES_MAX = 65536,   /* buckets per table (LRU beyond) */
@@ -544,6 +545,8 @@ int api_init(const struct cb_config *cfg)
 	if (!err)
 		err = cc_init(cfg);
 	if (!err)
+		err = conf_init(cfg);
+	if (!err)
 		err = cc_widget_init();
 	if (err) {
 		api_close();
@@ -559,6 +562,7 @@ int api_init(const struct cb_config *cfg)
 void api_close(void)
 {
 	cc_widget_close();
+	conf_close();
 	cc_close();
 	callbacks_close();
 	dialpolicy_close();

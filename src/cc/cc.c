@@ -87,6 +87,7 @@ static void acd_cfg_of(struct acd_config *c,
 	memset(c, 0, sizeof(*c));
 	c->wrap_ms = b->wrap_s * 1000;
 	c->max_noanswer = b->max_noanswer;
+	c->retry_ms = CC_RETRY_MS;
 }
 
 

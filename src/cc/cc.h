@@ -23,6 +23,7 @@
 enum {
 	CC_LINGER_MS  = 600000,  /**< a final request stays in memory     */
 	CC_TICK_MS    = 500,     /**< ACD tick: wrap-ups and fallbacks    */
+	CC_RETRY_MS   = 3000,    /**< all agents rang out: again after     */
 	CC_TOKEN_LEN  = 44,      /**< widget token: 33 random bytes, b64url */
 	CC_SKILLS_MAX = 7,       /**< ACD_SKILL_MAX minus the agent's own */
 };
@@ -129,7 +130,6 @@ int  cc_skills_parse(const char *s, char namev[][ACD_NAME_MAX],
 		     unsigned *levelv, unsigned max, unsigned *countp);
 bool cc_skill_valid(const char *name);
 int  cc_skill_encode(char *buf, size_t sz, const char *skill, unsigned level);
-int  cc_skill_decode(const char *s, char *name, size_t sz, unsigned *level);
 int  cc_announcement(char *buf, size_t sz, const char *text,
 		     const char *business);
 int  cc_position_text(char *buf, size_t sz, uint32_t position);

@@ -9,8 +9,12 @@
  * id); a callback request gets a new call, agent first (flow.c).
  *
  * A ring-out, a refusal or a dial error is a no-answer: the ACD puts the
- * request back at its place, never offers it to that agent again and
- * counts the agent's no-answers (break at max_noanswer); then the queue
+ * request back at its place, counts the agent's no-answers (break at
+ * max_noanswer) and offers the request to the agents that have not let
+ * it ring out yet; once every logged-in agent that could take it has,
+ * it goes round again after CC_RETRY_MS (the ACD's retry_ms), so a
+ * business with one agent who missed a call rings that agent again and
+ * a dial that fails at once is not retried in a loop.  Then the queue
  * is dispatched again for the next agent.
  */
 #include <string.h>

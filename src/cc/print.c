@@ -46,10 +46,12 @@ static int print_request(struct re_printf *pf, const struct cc_req *r)
 	const struct store_cc_request *w = &r->row;
 	int err;
 
-	err  = re_hprintf(pf, "{\"id\":%H,\"status\":%H,\"source\":%H,"
+	err  = re_hprintf(pf, "{\"id\":%H,\"tenant_id\":%H,\"status\":%H,"
+			  "\"source\":%H,"
 			  "\"customer\":%H,\"customer_name\":%H,"
 			  "\"page_url\":%H,\"page_title\":%H,\"note\":%H,",
-			  cc_json_str, w->id, cc_json_str, w->status,
+			  cc_json_str, w->id, cc_json_str, w->tenant_id,
+			  cc_json_str, w->status,
 			  cc_json_str, w->source, cc_json_str, w->customer,
 			  cc_json_str, w->customer_name, cc_json_str,
 			  w->page_url, cc_json_str, w->page_title,

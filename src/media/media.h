@@ -230,17 +230,40 @@ struct mix_io {
 	int16_t *out;          /**< what it hears                          */
 };
 
+/** A member's frame queue (see mix.c): depth, and ticks per shed check */
+enum { MEDIA_MIX_DEPTH = 4, MEDIA_MIX_SHED_TICKS = 50 };
+
 struct mmember {
 	struct le le;          /**< in mmix.members                        */
 	struct mep *ep;        /**< borrowed                               */
 	struct mmix *mx;       /**< borrowed                               */
-	bool fresh;            /**< frame[] was received this tick         */
-	int16_t frame[MEDIA_FRAME];
+	uint8_t qhead, qlen;   /**< waiting frames: q[qhead], ...          */
+	uint8_t qmin;          /**< fewest left after a tick this period   */
+	uint8_t qticks;        /**< ticks in this period                   */
+	int16_t q[MEDIA_MIX_DEPTH][MEDIA_FRAME];
 	int16_t out[MEDIA_FRAME];
+};
+
+/**
+ * What one mixer did, for bench/conf: frames and the time of each tick
+ * (two clock reads per mixer per tick).  The histogram is log-linear:
+ * 8 buckets per power of two of nanoseconds (media_mix_bucket()).
+ * LOCK: relaxed atomics, written only by the owning worker.
+ */
+enum { MEDIA_MIX_HIST = 256 };
+struct mmix_stats {
+	_Atomic uint64_t ticks;       /**< ticks with at least one member */
+	_Atomic uint64_t mixed;       /**< ticks that mixed (>= 3 members) */
+	_Atomic uint64_t frames;      /**< member frames mixed            */
+	_Atomic uint64_t missing;     /**< member-ticks without a frame   */
+	_Atomic uint64_t overwritten; /**< frames dropped before a tick   */
+	_Atomic uint64_t tick_ns;     /**< sum of tick times              */
+	_Atomic uint32_t hist[MEDIA_MIX_HIST];
 };
 
 struct mmix {
 	char ctx[MEDIA_CTX_MAX];   /* RO */
+	struct mmix_stats st;      /* LOCK: see struct mmix_stats */
 	/* owning worker only */
 	struct le le;              /**< in wk->mixers                      */
 	struct list members;
@@ -476,6 +499,10 @@ bool media_tone_frame(struct mtone *t, int16_t *out);
 
 /* mix.c */
 bool media_mix(struct mix_io *v, size_t n, size_t samples);
+unsigned media_mix_bucket(uint64_t ns);
+int16_t *media_mix_push(struct mmix *mx, struct mmember *mb);
+void media_mix_pop(struct mmix *mx, struct mmember *mb);
+uint64_t media_mix_bucket_ns(unsigned b);
 void media_mix_tick(struct media_wk *wk, struct mmix *mx);
 void media_mix_rx(struct media_wk *wk, struct mep *m, uint8_t *pkt,
 	     const struct mrtp *h);

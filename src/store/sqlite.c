@@ -323,6 +323,53 @@ int sqlite_run(sqlite3 *db, sqlite3_stmt *s, const char *what)
 }
 
 
+/** Bind text (copied) to parameter i */
+void sqlite_bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+}
+
+
+void sqlite_bind_u64(sqlite3_stmt *s, int i, uint64_t v)
+{
+	sqlite3_bind_int64(s, i, (sqlite3_int64)v);
+}
+
+
+uint64_t sqlite_u64(sqlite3_stmt *s, int col)
+{
+	return (uint64_t)sqlite3_column_int64(s, col);
+}
+
+
+/**
+ * Step to the one row a look-up expects: 0 with the statement on it
+ * (read its columns, then finalize), ENOENT if there is none
+ */
+int sqlite_step_one(sqlite3 *db, sqlite3_stmt *s, const char *what)
+{
+	int rc = sqlite3_step(s);
+
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? ENOENT : sqlite_err(db, rc, what);
+}
+
+
+/**
+ * Finalize a listing's statement; rc is its last step's: a handler's
+ * stop (SQLITE_ROW) and the end of the rows are both 0
+ */
+int sqlite_list_end(sqlite3 *db, sqlite3_stmt *s, int rc, const char *what)
+{
+	int err = rc == SQLITE_ROW || rc == SQLITE_DONE
+		? 0 : sqlite_err(db, rc, what);
+
+	sqlite3_finalize(s);
+	return err;
+}
+
+
 static int version_get(sqlite3 *db, unsigned *vp)
 {
 	sqlite3_stmt *s = NULL;

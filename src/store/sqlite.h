@@ -14,6 +14,12 @@ int  sqlite_prep(sqlite3 *db, sqlite3_stmt **stp, const char *sql);
 int  sqlite_exec(sqlite3 *db, const char *sql);
 void sqlite_text(sqlite3_stmt *s, int col, char *buf, size_t sz);
 int  sqlite_run(sqlite3 *db, sqlite3_stmt *s, const char *what);
+void sqlite_bind_text(sqlite3_stmt *s, int i, const char *v);
+void sqlite_bind_u64(sqlite3_stmt *s, int i, uint64_t v);
+uint64_t sqlite_u64(sqlite3_stmt *s, int col);
+int  sqlite_step_one(sqlite3 *db, sqlite3_stmt *s, const char *what);
+int  sqlite_list_end(sqlite3 *db, sqlite3_stmt *s, int rc,
+		     const char *what);
 
 /* sqlite_ckpt.c: WAL checkpoints on a thread of their own */
 int  sqlite_ckpt_start(sqlite3 *wdb, const char *path);

@@ -95,9 +95,7 @@ int sqlite_callback_list(void *db, store_callback_h *h, void *arg)
 		if (h(c, arg))
 			break;
 	}
-	err = rc == SQLITE_ROW || rc == SQLITE_DONE
-		? 0 : sqlite_err(db, rc, "callback list");
-	sqlite3_finalize(s);
+	err = sqlite_list_end(db, s, rc, "callback list");
  out:
 	mem_deref(c);
 	return err;
@@ -130,7 +128,7 @@ int sqlite_client_number_get(void *db, const char *tenant_id,
 			     const char *client, char *number, size_t sz)
 {
 	sqlite3_stmt *s;
-	int err, rc;
+	int err;
 
 	err = sqlite_prep(db, &s, "SELECT number FROM client_numbers "
 			  "WHERE tenant_id = ? AND client = ?");
@@ -138,15 +136,9 @@ int sqlite_client_number_get(void *db, const char *tenant_id,
 		return err;
 	sqlite3_bind_text(s, 1, tenant_id, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(s, 2, client, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	err = sqlite_step_one(db, s, "client number get");
+	if (!err)
 		sqlite_text(s, 0, number, sz);
-		err = 0;
-	}
-	else {
-		err = rc == SQLITE_DONE ? ENOENT :
-			sqlite_err(db, rc, "client number get");
-	}
 	sqlite3_finalize(s);
 	return err;
 }

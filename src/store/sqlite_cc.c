@@ -25,35 +25,6 @@
 	"per_number_hour, updated_ms"
 
 
-static void bind_text(sqlite3_stmt *s, int i, const char *v)
-{
-	sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
-}
-
-
-static void bind_u64(sqlite3_stmt *s, int i, uint64_t v)
-{
-	sqlite3_bind_int64(s, i, (sqlite3_int64)v);
-}
-
-
-static uint64_t col_u64(sqlite3_stmt *s, int col)
-{
-	return (uint64_t)sqlite3_column_int64(s, col);
-}
-
-
-/* the end of a listing: a handler's stop and the last row are both 0 */
-static int list_end(sqlite3 *db, sqlite3_stmt *s, int rc, const char *what)
-{
-	int err = rc == SQLITE_ROW || rc == SQLITE_DONE
-		? 0 : sqlite_err(db, rc, what);
-
-	sqlite3_finalize(s);
-	return err;
-}
-
-
 /* ---- business ---------------------------------------------------- */
 
 static void business_read(sqlite3_stmt *s, struct store_cc_business *b)
@@ -65,13 +36,13 @@ static void business_read(sqlite3_stmt *s, struct store_cc_business *b)
 	sqlite_text(s, 3, b->origins, sizeof(b->origins));
 	sqlite_text(s, 4, b->hours, sizeof(b->hours));
 	sqlite_text(s, 5, b->hold_prompt, sizeof(b->hold_prompt));
-	b->ring_s = (uint32_t)col_u64(s, 6);
-	b->fallback_s = (uint32_t)col_u64(s, 7);
-	b->wrap_s = (uint32_t)col_u64(s, 8);
-	b->max_noanswer = (uint32_t)col_u64(s, 9);
-	b->position_s = (uint32_t)col_u64(s, 10);
+	b->ring_s = (uint32_t)sqlite_u64(s, 6);
+	b->fallback_s = (uint32_t)sqlite_u64(s, 7);
+	b->wrap_s = (uint32_t)sqlite_u64(s, 8);
+	b->max_noanswer = (uint32_t)sqlite_u64(s, 9);
+	b->position_s = (uint32_t)sqlite_u64(s, 10);
 	sqlite_text(s, 11, b->billing_account, sizeof(b->billing_account));
-	b->updated_ms = col_u64(s, 12);
+	b->updated_ms = sqlite_u64(s, 12);
 }
 
 
@@ -89,19 +60,19 @@ static int sq_business_put(void *db, const struct store_cc_business *b)
 			      "billing_account = ?12, updated_ms = ?13");
 	if (err)
 		return err;
-	bind_text(s, 1, b->tenant_id);
-	bind_text(s, 2, b->name);
-	bind_text(s, 3, b->announcement);
-	bind_text(s, 4, b->origins);
-	bind_text(s, 5, b->hours);
-	bind_text(s, 6, b->hold_prompt);
-	bind_u64(s, 7, b->ring_s);
-	bind_u64(s, 8, b->fallback_s);
-	bind_u64(s, 9, b->wrap_s);
-	bind_u64(s, 10, b->max_noanswer);
-	bind_u64(s, 11, b->position_s);
-	bind_text(s, 12, b->billing_account);
-	bind_u64(s, 13, b->updated_ms);
+	sqlite_bind_text(s, 1, b->tenant_id);
+	sqlite_bind_text(s, 2, b->name);
+	sqlite_bind_text(s, 3, b->announcement);
+	sqlite_bind_text(s, 4, b->origins);
+	sqlite_bind_text(s, 5, b->hours);
+	sqlite_bind_text(s, 6, b->hold_prompt);
+	sqlite_bind_u64(s, 7, b->ring_s);
+	sqlite_bind_u64(s, 8, b->fallback_s);
+	sqlite_bind_u64(s, 9, b->wrap_s);
+	sqlite_bind_u64(s, 10, b->max_noanswer);
+	sqlite_bind_u64(s, 11, b->position_s);
+	sqlite_bind_text(s, 12, b->billing_account);
+	sqlite_bind_u64(s, 13, b->updated_ms);
 	return sqlite_run(db, s, "cc business put");
 }
 
@@ -110,22 +81,16 @@ static int sq_business_get(void *db, const char *tenant_id,
 			   struct store_cc_business *b)
 {
 	sqlite3_stmt *s;
-	int err, rc;
+	int err;
 
 	err = sqlite_prep(db, &s, "SELECT " BUSINESS_COLS " FROM cc_business "
 			  "WHERE tenant_id = ?");
 	if (err)
 		return err;
-	bind_text(s, 1, tenant_id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	sqlite_bind_text(s, 1, tenant_id);
+	err = sqlite_step_one(db, s, "cc business get");
+	if (!err)
 		business_read(s, b);
-		err = 0;
-	}
-	else {
-		err = rc == SQLITE_DONE ? ENOENT :
-			sqlite_err(db, rc, "cc business get");
-	}
 	sqlite3_finalize(s);
 	return err;
 }
@@ -147,7 +112,7 @@ static int sq_business_list(void *db, store_cc_business_h *h, void *arg)
 		if (h(&b, arg))
 			break;
 	}
-	return list_end(db, s, rc, "cc business list");
+	return sqlite_list_end(db, s, rc, "cc business list");
 }
 
 
@@ -162,8 +127,8 @@ static void agent_read(sqlite3_stmt *s, struct store_cc_agent *a)
 	sqlite_text(s, 3, a->endpoint, sizeof(a->endpoint));
 	sqlite_text(s, 4, a->user_id, sizeof(a->user_id));
 	sqlite_text(s, 5, a->skills, sizeof(a->skills));
-	a->created_ms = col_u64(s, 6);
-	a->updated_ms = col_u64(s, 7);
+	a->created_ms = sqlite_u64(s, 6);
+	a->updated_ms = sqlite_u64(s, 7);
 }
 
 
@@ -179,14 +144,14 @@ static int sq_agent_put(void *db, const struct store_cc_agent *a)
 			      "WHERE cc_agents.tenant_id = ?2");
 	if (err)
 		return err;
-	bind_text(s, 1, a->id);
-	bind_text(s, 2, a->tenant_id);
-	bind_text(s, 3, a->name);
-	bind_text(s, 4, a->endpoint);
-	bind_text(s, 5, a->user_id);
-	bind_text(s, 6, a->skills);
-	bind_u64(s, 7, a->created_ms);
-	bind_u64(s, 8, a->updated_ms);
+	sqlite_bind_text(s, 1, a->id);
+	sqlite_bind_text(s, 2, a->tenant_id);
+	sqlite_bind_text(s, 3, a->name);
+	sqlite_bind_text(s, 4, a->endpoint);
+	sqlite_bind_text(s, 5, a->user_id);
+	sqlite_bind_text(s, 6, a->skills);
+	sqlite_bind_u64(s, 7, a->created_ms);
+	sqlite_bind_u64(s, 8, a->updated_ms);
 	err = sqlite_run(db, s, "cc agent put");
 	if (!err && sqlite3_changes(db) == 0)
 		err = EEXIST;   /* the id is another tenant's agent */
@@ -198,23 +163,17 @@ static int sq_agent_get(void *db, const char *tenant_id, const char *id,
 			struct store_cc_agent *a)
 {
 	sqlite3_stmt *s;
-	int err, rc;
+	int err;
 
 	err = sqlite_prep(db, &s, "SELECT " AGENT_COLS " FROM cc_agents "
 			  "WHERE id = ? AND tenant_id = ?");
 	if (err)
 		return err;
-	bind_text(s, 1, id);
-	bind_text(s, 2, tenant_id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	sqlite_bind_text(s, 1, id);
+	sqlite_bind_text(s, 2, tenant_id);
+	err = sqlite_step_one(db, s, "cc agent get");
+	if (!err)
 		agent_read(s, a);
-		err = 0;
-	}
-	else {
-		err = rc == SQLITE_DONE ? ENOENT :
-			sqlite_err(db, rc, "cc agent get");
-	}
 	sqlite3_finalize(s);
 	return err;
 }
@@ -227,8 +186,8 @@ static int sq_agent_delete(void *db, const char *tenant_id, const char *id)
 			      "WHERE id = ? AND tenant_id = ?");
 	if (err)
 		return err;
-	bind_text(s, 1, id);
-	bind_text(s, 2, tenant_id);
+	sqlite_bind_text(s, 1, id);
+	sqlite_bind_text(s, 2, tenant_id);
 	err = sqlite_run(db, s, "cc agent delete");
 	if (!err && sqlite3_changes(db) == 0)
 		err = ENOENT;
@@ -250,13 +209,13 @@ static int sq_agent_list(void *db, const char *tenant_id,
 	if (err)
 		return err;
 	if (tenant_id)
-		bind_text(s, 1, tenant_id);
+		sqlite_bind_text(s, 1, tenant_id);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		agent_read(s, &a);
 		if (h(&a, arg))
 			break;
 	}
-	return list_end(db, s, rc, "cc agent list");
+	return sqlite_list_end(db, s, rc, "cc agent list");
 }
 
 
@@ -272,11 +231,11 @@ static int sq_dial_policy_put(void *db, const struct store_dial_policy *p)
 			      "per_number_hour = ?4, updated_ms = ?5");
 	if (err)
 		return err;
-	bind_text(s, 1, p->tenant_id);
-	bind_text(s, 2, p->blocked_prefixes);
+	sqlite_bind_text(s, 1, p->tenant_id);
+	sqlite_bind_text(s, 2, p->blocked_prefixes);
 	sqlite3_bind_int(s, 3, p->number_id ? 1 : 0);
-	bind_u64(s, 4, p->per_number_hour);
-	bind_u64(s, 5, p->updated_ms);
+	sqlite_bind_u64(s, 4, p->per_number_hour);
+	sqlite_bind_u64(s, 5, p->updated_ms);
 	return sqlite_run(db, s, "dial policy put");
 }
 
@@ -298,12 +257,12 @@ static int sq_dial_policy_list(void *db, store_dial_policy_h *h, void *arg)
 		sqlite_text(s, 1, p.blocked_prefixes,
 			    sizeof(p.blocked_prefixes));
 		p.number_id = sqlite3_column_int(s, 2) != 0;
-		p.per_number_hour = (uint32_t)col_u64(s, 3);
-		p.updated_ms = col_u64(s, 4);
+		p.per_number_hour = (uint32_t)sqlite_u64(s, 3);
+		p.updated_ms = sqlite_u64(s, 4);
 		if (h(&p, arg))
 			break;
 	}
-	return list_end(db, s, rc, "dial policy list");
+	return sqlite_list_end(db, s, rc, "dial policy list");
 }
 
 

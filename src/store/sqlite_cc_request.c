@@ -22,24 +22,6 @@
 	"answered_ms, connected_ms, ended_ms, wait_ms, updated_ms, ver"
 
 
-static void bind_text(sqlite3_stmt *s, int i, const char *v)
-{
-	sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
-}
-
-
-static void bind_u64(sqlite3_stmt *s, int i, uint64_t v)
-{
-	sqlite3_bind_int64(s, i, (sqlite3_int64)v);
-}
-
-
-static uint64_t col_u64(sqlite3_stmt *s, int col)
-{
-	return (uint64_t)sqlite3_column_int64(s, col);
-}
-
-
 static void request_read(sqlite3_stmt *s, struct store_cc_request *r)
 {
 	memset(r, 0, sizeof(*r));
@@ -59,43 +41,43 @@ static void request_read(sqlite3_stmt *s, struct store_cc_request *r)
 	sqlite_text(s, 13, r->agent_id, sizeof(r->agent_id));
 	sqlite_text(s, 14, r->call_id, sizeof(r->call_id));
 	sqlite_text(s, 15, r->wrap_notes, sizeof(r->wrap_notes));
-	r->due_ms = col_u64(s, 16);
-	r->created_ms = col_u64(s, 17);
-	r->answered_ms = col_u64(s, 18);
-	r->connected_ms = col_u64(s, 19);
-	r->ended_ms = col_u64(s, 20);
-	r->wait_ms = col_u64(s, 21);
-	r->updated_ms = col_u64(s, 22);
-	r->ver = (uint32_t)col_u64(s, 23);
+	r->due_ms = sqlite_u64(s, 16);
+	r->created_ms = sqlite_u64(s, 17);
+	r->answered_ms = sqlite_u64(s, 18);
+	r->connected_ms = sqlite_u64(s, 19);
+	r->ended_ms = sqlite_u64(s, 20);
+	r->wait_ms = sqlite_u64(s, 21);
+	r->updated_ms = sqlite_u64(s, 22);
+	r->ver = (uint32_t)sqlite_u64(s, 23);
 }
 
 
 static void request_bind(sqlite3_stmt *s, const struct store_cc_request *r)
 {
-	bind_text(s, 1, r->id);
-	bind_text(s, 2, r->tenant_id);
-	bind_text(s, 3, r->source);
-	bind_text(s, 4, r->token_hash);
-	bind_text(s, 5, r->customer);
-	bind_text(s, 6, r->customer_name);
-	bind_text(s, 7, r->page_url);
-	bind_text(s, 8, r->page_title);
-	bind_text(s, 9, r->note);
-	bind_text(s, 10, r->skill);
-	bind_text(s, 11, r->agent_hint);
-	bind_text(s, 12, r->status);
-	bind_text(s, 13, r->cause);
-	bind_text(s, 14, r->agent_id);
-	bind_text(s, 15, r->call_id);
-	bind_text(s, 16, r->wrap_notes);
-	bind_u64(s, 17, r->due_ms);
-	bind_u64(s, 18, r->created_ms);
-	bind_u64(s, 19, r->answered_ms);
-	bind_u64(s, 20, r->connected_ms);
-	bind_u64(s, 21, r->ended_ms);
-	bind_u64(s, 22, r->wait_ms);
-	bind_u64(s, 23, r->updated_ms);
-	bind_u64(s, 24, r->ver);
+	sqlite_bind_text(s, 1, r->id);
+	sqlite_bind_text(s, 2, r->tenant_id);
+	sqlite_bind_text(s, 3, r->source);
+	sqlite_bind_text(s, 4, r->token_hash);
+	sqlite_bind_text(s, 5, r->customer);
+	sqlite_bind_text(s, 6, r->customer_name);
+	sqlite_bind_text(s, 7, r->page_url);
+	sqlite_bind_text(s, 8, r->page_title);
+	sqlite_bind_text(s, 9, r->note);
+	sqlite_bind_text(s, 10, r->skill);
+	sqlite_bind_text(s, 11, r->agent_hint);
+	sqlite_bind_text(s, 12, r->status);
+	sqlite_bind_text(s, 13, r->cause);
+	sqlite_bind_text(s, 14, r->agent_id);
+	sqlite_bind_text(s, 15, r->call_id);
+	sqlite_bind_text(s, 16, r->wrap_notes);
+	sqlite_bind_u64(s, 17, r->due_ms);
+	sqlite_bind_u64(s, 18, r->created_ms);
+	sqlite_bind_u64(s, 19, r->answered_ms);
+	sqlite_bind_u64(s, 20, r->connected_ms);
+	sqlite_bind_u64(s, 21, r->ended_ms);
+	sqlite_bind_u64(s, 22, r->wait_ms);
+	sqlite_bind_u64(s, 23, r->updated_ms);
+	sqlite_bind_u64(s, 24, r->ver);
 }
 
 
@@ -109,8 +91,8 @@ static int request_foreign(sqlite3 *db, const struct store_cc_request *r)
 			  "WHERE id = ? AND tenant_id <> ?");
 	if (err)
 		return err;
-	bind_text(s, 1, r->id);
-	bind_text(s, 2, r->tenant_id);
+	sqlite_bind_text(s, 1, r->id);
+	sqlite_bind_text(s, 2, r->tenant_id);
 	rc = sqlite3_step(s);
 	err = rc == SQLITE_ROW ? EEXIST : rc == SQLITE_DONE ? 0 :
 		sqlite_err(db, rc, "cc request put");
@@ -153,23 +135,17 @@ int sqlite_cc_request_get(void *db, const char *tenant_id, const char *id,
 			  struct store_cc_request *r)
 {
 	sqlite3_stmt *s;
-	int err, rc;
+	int err;
 
 	err = sqlite_prep(db, &s, "SELECT " REQUEST_COLS " FROM cc_requests "
 			  "WHERE id = ? AND tenant_id = ?");
 	if (err)
 		return err;
-	bind_text(s, 1, id);
-	bind_text(s, 2, tenant_id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	sqlite_bind_text(s, 1, id);
+	sqlite_bind_text(s, 2, tenant_id);
+	err = sqlite_step_one(db, s, "cc request get");
+	if (!err)
 		request_read(s, r);
-		err = 0;
-	}
-	else {
-		err = rc == SQLITE_DONE ? ENOENT :
-			sqlite_err(db, rc, "cc request get");
-	}
 	sqlite3_finalize(s);
 	return err;
 }
@@ -191,18 +167,15 @@ int sqlite_cc_request_list(void *db, const char *tenant_id,
 			  "ORDER BY created_ms DESC, id DESC LIMIT ?4");
 	if (err)
 		return err;
-	bind_text(s, 1, tenant_id);
+	sqlite_bind_text(s, 1, tenant_id);
 	if (agent_id)
-		bind_text(s, 2, agent_id);
-	bind_u64(s, 3, since_ms);
-	bind_u64(s, 4, limit);
+		sqlite_bind_text(s, 2, agent_id);
+	sqlite_bind_u64(s, 3, since_ms);
+	sqlite_bind_u64(s, 4, limit);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		request_read(s, &r);
 		if (h(&r, arg))
 			break;
 	}
-	err = rc == SQLITE_ROW || rc == SQLITE_DONE
-		? 0 : sqlite_err(db, rc, "cc request list");
-	sqlite3_finalize(s);
-	return err;
+	return sqlite_list_end(db, s, rc, "cc request list");
 }

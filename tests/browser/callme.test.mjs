@@ -19,14 +19,9 @@
 //   -> REFUSED <text>         a wrong password: the error shown in words,
 //                             the form still there
 // then it exits 0.  Any failure exits 1, reason on stderr.
-import { chromium } from 'playwright-core';
 import { join } from 'node:path';
+import { check, env, pageProblems, run } from './lib.mjs';
 
-const env = (k) => {
-  const v = process.env[k];
-  if (!v) throw new Error('missing environment variable ' + k);
-  return v;
-};
 const base = env('CB_URL');
 const tenant = env('TENANT');
 const item = env('ITEM');
@@ -35,10 +30,6 @@ const login = env('CUSTOMER_LOGIN');
 const password = env('CUSTOMER_PASSWORD');
 const shots = env('CB_ARTIFACTS');
 const T = 30000;
-
-function check(cond, what) {
-  if (!cond) throw new Error('check failed: ' + what);
-}
 
 // every status the page shows, in order, kept in the page
 async function watchStatus(page) {
@@ -87,26 +78,11 @@ async function untilCompleted(page, id, shot) {
   console.log('COMPLETED ' + id + ' ' + seen.join(','));
 }
 
-let browser;
-let code = 1;
-try {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
-           '--no-first-run', '--disable-background-networking',
-           '--disable-component-update', '--disable-sync'],
-  });
+await run(async (browser) => {
   const ctx = await browser.newContext({
     viewport: { width: 800, height: 900 } });
   const page = await ctx.newPage();
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(String(e)));
-  page.on('console', (m) => {
-    // a refused request (the wrong password's 401) is logged by Chromium
-    if (m.type() === 'error' && !m.text().startsWith('Failed to load'))
-      problems.push(m.text());
-  });
+  const problems = pageProblems(page);
   await page.goto(base + '/web/callme.html?tenant=' +
                   encodeURIComponent(tenant));
   await watchStatus(page);
@@ -164,10 +140,4 @@ try {
   console.log('REFUSED ' + said);
   check(problems.length === 0, 'no errors in the page: ' +
         problems.join('; '));
-  code = 0;
-} catch (e) {
-  console.error(e && e.stack ? e.stack : String(e));
-} finally {
-  if (browser) await browser.close();
-  process.exit(code);
-}
+});

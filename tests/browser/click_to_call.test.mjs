@@ -22,46 +22,18 @@
 //                       order sent, the call in today's history
 //                       (agent-wrapup.png)
 // then it exits 0.  Any failure exits 1, reason on stderr.
-import { chromium } from 'playwright-core';
-import { createInterface } from 'node:readline';
 import { join } from 'node:path';
+import { check, env, lineReader, run } from './lib.mjs';
 
-const env = (k) => {
-  const v = process.env[k];
-  if (!v) throw new Error('missing environment variable ' + k);
-  return v;
-};
 const base = env('CB_URL');
 const shopUrl = env('SHOP_URL');
 const customer = env('CUSTOMER');
 const shots = env('CB_ARTIFACTS');
 const T = 30000;
 
-const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+const nextLine = lineReader(T);
 
-function check(cond, what) {
-  if (!cond) throw new Error('check failed: ' + what);
-}
-
-async function nextLine(what) {
-  const next = await Promise.race([
-    lines.next(),
-    new Promise((_, rej) => setTimeout(() => rej(new Error('no ' + what)),
-                                       T)),
-  ]);
-  return String(next.value || '').trim();
-}
-
-let browser;
-let code = 1;
-try {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
-           '--no-first-run', '--disable-background-networking',
-           '--disable-component-update', '--disable-sync'],
-  });
+await run(async (browser) => {
 
   // the agent, at home, signs into the console and becomes available
   const agentCtx = await browser.newContext({
@@ -161,10 +133,4 @@ try {
     return b && b.textContent.includes('Booked two balcony cabins');
   }, rid, { timeout: T, polling: 200 });
   console.log('WRAPPED');
-  code = 0;
-} catch (e) {
-  console.error(e && e.stack ? e.stack : String(e));
-} finally {
-  if (browser) await browser.close();
-  process.exit(code);
-}
+});

@@ -14,60 +14,24 @@
 //   -> REVOKED       a tenant made and given a webhook URL, a user added
 //                    and deleted, the key revoked -- each through the page
 // then it logs out and exits 0.  Any failure exits 1, reason on stderr.
-import { chromium } from 'playwright-core';
-import { createInterface } from 'node:readline';
 import { join } from 'node:path';
+import { check, env, lineReader, pageProblems, run } from './lib.mjs';
 
-const env = (k) => {
-  const v = process.env[k];
-  if (!v) throw new Error('missing environment variable ' + k);
-  return v;
-};
 const base = env('CB_URL');
 const login = env('CB_LOGIN');
 const password = env('CB_PASSWORD');
 const shots = env('CB_ARTIFACTS');
 const T = 20000;
 
-const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+const nextLine = lineReader(T);
 
-function check(cond, what) {
-  if (!cond) throw new Error('check failed: ' + what);
-}
-
-async function nextLine(what) {
-  const next = await Promise.race([
-    lines.next(),
-    new Promise((_, rej) => setTimeout(() => rej(new Error('no ' + what)),
-                                       T)),
-  ]);
-  return String(next.value || '').trim();
-}
-
-let browser;
-let code = 1;
-try {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
-           '--no-first-run', '--disable-background-networking',
-           '--disable-component-update', '--disable-sync'],
-    // playwright starts Chromium with a new empty profile of its own
-  });
+await run(async (browser) => {
   const context = await browser.newContext({
     viewport: { width: 1280, height: 800 },
     permissions: ['clipboard-read', 'clipboard-write'],
   });
   const page = await context.newPage();
-  const problems = [];
-  page.on('pageerror', (e) => problems.push('page error: ' + e.message));
-  page.on('console', (m) => {
-    // refused requests (401 before sign-in, the wrong password) are
-    // logged by Chromium as "Failed to load resource"; they are expected
-    if (m.type() === 'error' && !/Failed to load resource/.test(m.text()))
-      problems.push('console: ' + m.text());
-  });
+  const problems = pageProblems(page);
   page.on('requestfailed', (r) => {
     // a request away from our origin would be a CDN or leak
     if (!r.url().startsWith(base)) problems.push('external: ' + r.url());
@@ -218,10 +182,4 @@ try {
   check(me === 401, 'session ended after logout: /v1/me ' + me);
 
   check(problems.length === 0, problems.join('; '));
-  code = 0;
-} catch (e) {
-  console.error(e && e.stack ? e.stack : String(e));
-} finally {
-  if (browser) await browser.close();
-  process.exit(code);
-}
+});

@@ -5,7 +5,8 @@ while no agent is free, is put through to the agent who becomes
 available (bridged, RTP both ways, status connected), and the hang-up
 completes the request and puts the agent into wrap-up.  A customer who
 does not answer or is busy ends the request with no agent call placed;
-an agent who lets it ring out is skipped for the next one (and counted);
+an agent who lets it ring out is skipped for the next one (and counted),
+and a single agent who did is rung again a little later;
 a customer who hangs up while queued abandons; pressing 1 while queued
 asks for a callback, which keeps its place and rings the agent first.
 While no agent is free, the position is spoken every position_s.
@@ -21,7 +22,7 @@ import time
 import pytest
 
 import cbtest
-from test_manage import Session
+from test_manage import Session, admin_session
 
 AGENT_PW = "agent-pass-phrase"
 CUSTOMER = "+15550100"       # answers after 1 s, echoes
@@ -144,6 +145,16 @@ def test_customer_first_announcement_then_agent(cb):
                                  else None)(me(s)), what="wrap-up")
     assert 0 < a["wrap_remaining_ms"] <= 60000, a
     assert a["last_request_id"] == rid, a
+    # the stored row has the live request's shape (but what only the
+    # runtime knows: place, callback, announcements)
+    row = cbtest.wait_for(lambda: (lambda w: w if w and w["status"] ==
+                                   "completed" else None)(stored(cb, rid)),
+                          what="completed stored")
+    live_only = {"position", "callback", "announcements",
+                 "announced_position"}
+    assert set(row) == set(r) - live_only, (sorted(row), sorted(r))
+    assert row["due_ms"] is None and row["level"] == 0, row
+    assert row["skill"] == "" and row["wait_ms"] == r["wait_ms"], row
 
 
 @pytest.mark.parametrize("number,status", [(BUSY, "busy"),
@@ -179,6 +190,26 @@ def test_agent_noanswer_next_agent(cb):
     st, _ = cb.api("DELETE", "/v1/calls/" + r["call_id"])
     assert st in (200, 204)
     wait_status(cb, rid, "completed")
+
+
+def test_single_agent_rung_again_after_ring_out(cb):
+    """A business's only agent lets the request ring out: after a short
+    wait (CC_RETRY_MS) the same agent is rung again, the customer still
+    holding, rather than the customer waiting forever."""
+    business(cb, ring_s=5)
+    aid, s = agent(cb, "nora", NEVER)
+    set_status(s, "available")
+    rid = request(cb, CUSTOMER)
+    r = wait_status(cb, rid, "offered")
+    assert r["agent_id"] == aid and me(s)["noanswers"] == 0, r
+    r = wait_status(cb, rid, "queued", timeout=15)   # rang out
+    assert r["agent_id"] == "", r
+    assert me(s)["noanswers"] == 1
+    r = wait_status(cb, rid, "offered", timeout=15)  # and again
+    assert r["agent_id"] == aid, r
+    a = me(s)
+    assert a["status"] == "offered" and a["noanswers"] == 1, a
+    assert a["request"]["request_id"] == rid, a
 
 
 def test_position_spoken_while_no_agent(cb):
@@ -294,7 +325,9 @@ def test_callbacks_survive_kill_9_in_order(tmp_path, procs, simnet):
             wait_status(cb, rid, "callback", timeout=15)
             cbtest.wait_for(lambda: (stored(cb, rid) or {}).get(
                 "status") == "callback", what="callback stored")
-        assert stored(cb, first)["skill"] == "cruises:7"
+        w = stored(cb, first)
+        assert (w["skill"], w["level"], w["due_ms"]) == ("cruises", 7,
+                                                         None), w
         assert phone.wait(20) == 0, phone.errors()
     finally:
         phone.stop()
@@ -342,16 +375,35 @@ def rfc3339(t):
 
 def test_scheduled_placed_at_its_time_and_across_restart(tmp_path, procs,
                                                          simnet):
-    cb = cbtest.Callbridge(str(tmp_path), trunk_port=simnet.port)
+    """The daemon's clock is moved (api.debug_clock, POST /v1/debug/clock
+    as an admin): a request due in an hour stays scheduled, nothing
+    dialed, half an hour on; just past its time it is placed at once.
+    After a restart the later one is back scheduled and the one that was
+    being placed has failed."""
+    cb = cbtest.Callbridge(str(tmp_path), trunk_port=simnet.port,
+                           extra=["api.debug_clock yes"])
     procs.append(cb)
+    adm = admin_session(cb)
     business(cb)
-    soon = request(cb, CUSTOMER, desired_time=rfc3339(time.time() + 2))
-    later = request(cb, CUSTOMER, desired_time=rfc3339(time.time() + 3600))
-    ringing = request(cb, NEVER)
+    soon = request(cb, CUSTOMER, desired_time=rfc3339(time.time() + 3600))
+    later = request(cb, CUSTOMER, desired_time=rfc3339(time.time() + 7200))
     assert get(cb, soon)["status"] == "scheduled"
-    # placed when due (no agent: the customer waits in the queue)
-    wait_status(cb, soon, "queued", timeout=15)
+
+    st, body = adm.api("POST", "/v1/debug/clock", {"advance_s": 1800})
+    assert st == 200, body
+    assert get(cb, soon)["status"] == "scheduled"
+    assert get(cb, soon)["call_id"] == "", get(cb, soon)
+    assert cb.calls() == [] and simnet.finished() == []
+
+    st, body = adm.api("POST", "/v1/debug/clock", {"advance_s": 1801})
+    assert st == 200, body
+    # placed at once (no agent: the customer waits in the queue)
+    wait_status(cb, soon, ("calling", "queued"), timeout=5)
+    r = wait_status(cb, soon, "queued", timeout=10)
+    assert r["call_id"] and r["due_ms"] is not None, r
+    assert cb.call(r["call_id"]) is not None, r
     assert get(cb, later)["status"] == "scheduled"
+    ringing = request(cb, NEVER)
     wait_status(cb, ringing, "calling")
 
     # a restart: the scheduled one is back, the one being placed failed

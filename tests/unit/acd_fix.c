@@ -32,6 +32,7 @@ int acd_fix_init(struct acd_fix *f, uint32_t wrap_ms, uint32_t max_noans,
 	struct acd_config cfg = {
 		.wrap_ms = wrap_ms,
 		.max_noanswer = max_noans,
+		.retry_ms = ACD_FIX_RETRY_MS,
 	};
 	int err;
 

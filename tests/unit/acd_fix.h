@@ -1,11 +1,16 @@
 /**
  * @file tests/unit/acd_fix.h  A hand-driven clock and offer recorder
  *
- * The ACD tests move time by setting `now`; offers land in `offers`.
+ * The ACD tests move time by setting `now`; offers land in `offerv`.
+ * A request all of whose agents let it ring out goes round again
+ * ACD_FIX_RETRY_MS after the last ring-out (the ACD's retry_ms).
  */
 #include "cb_acd.h"
 
-enum { ACD_FIX_OFFERS = 32 };
+enum {
+	ACD_FIX_OFFERS = 32,
+	ACD_FIX_RETRY_MS = 60000,  /* all tried: offered again after this */
+};
 
 struct acd_fix {
 	uint64_t now;

@@ -20,17 +20,27 @@ int test_store_cc_request(void);
 int test_store_cc_request_list(void);
 int test_store_cc_dial_policy(void);
 
+/* what a listing handed to its handler */
 struct seen {
-	char id[8][CB_ID_LEN + 1];
+	char ids[128];      /* "a,b,c": the ids, in order */
 	unsigned n;
 	unsigned stop_at;   /* 0 = list everything */
 };
 
 
+static void seen_init(struct seen *s, unsigned stop_at)
+{
+	memset(s, 0, sizeof(*s));
+	s->stop_at = stop_at;
+}
+
+
 static bool seen_add(struct seen *s, const char *id)
 {
-	if (s->n < ARRAY_SIZE(s->id))
-		str_ncpy(s->id[s->n], id, sizeof(s->id[0]));
+	size_t len = strlen(s->ids);
+
+	(void)re_snprintf(s->ids + len, sizeof(s->ids) - len, "%s%s",
+			  len ? "," : "", id);
 	++s->n;
 	return s->stop_at && s->n >= s->stop_at;
 }
@@ -141,26 +151,37 @@ static int request_put(struct store *st, const char *tenant, const char *id,
 }
 
 
+static int business_list(struct store *st, struct seen *s,
+			 unsigned stop_at)
+{
+	seen_init(s, stop_at);
+	return store_cc_business_list(st, business_h, s);
+}
+
+
+static int agent_list(struct store *st, const char *tenant,
+		      struct seen *s, unsigned stop_at)
+{
+	seen_init(s, stop_at);
+	return store_cc_agent_list(st, tenant, agent_h, s);
+}
+
+
 static int request_list(struct store *st, const char *tenant,
 			const char *agent, uint64_t since, uint32_t limit,
 			struct seen *s, unsigned stop_at)
 {
-	memset(s, 0, sizeof(*s));
-	s->stop_at = stop_at;
+	seen_init(s, stop_at);
 	return store_cc_request_list(st, tenant, agent, since, limit,
 				     request_h, s);
 }
 
 
-int test_store_cc_business(void)
+static int business_test(struct store *st)
 {
-	struct store *st = NULL;
 	struct store_cc_business b, got;
 	struct seen s;
-	char path[64];
-	int err;
-
-	TEST_ERR(tmpstore_open(&st, path));
+	int err = 0;
 
 	ASSERT_EQ(ENOENT, store_cc_business_get(st, "tA", &got));
 
@@ -198,15 +219,10 @@ int test_store_cc_business(void)
 	TEST_ERR(store_cc_business_get(st, "tB", &got));
 	ASSERT_STREQ("Bravo Flights", got.name);
 
-	memset(&s, 0, sizeof(s));
-	TEST_ERR(store_cc_business_list(st, business_h, &s));
-	ASSERT_EQ(2, s.n);
-	ASSERT_STREQ("tA", s.id[0]);
-	ASSERT_STREQ("tB", s.id[1]);
-	memset(&s, 0, sizeof(s));
-	s.stop_at = 1;
-	TEST_ERR(store_cc_business_list(st, business_h, &s));
-	ASSERT_EQ(1, s.n);
+	TEST_ERR(business_list(st, &s, 0));
+	ASSERT_STREQ("tA,tB", s.ids);
+	TEST_ERR(business_list(st, &s, 1));
+	ASSERT_STREQ("tA", s.ids);
 
 	/* bad arguments change nothing */
 	b.tenant_id[0] = '\0';
@@ -216,21 +232,21 @@ int test_store_cc_business(void)
 	ASSERT_EQ(EINVAL, store_cc_business_get(NULL, "tA", &got));
 	ASSERT_EQ(EINVAL, store_cc_business_list(st, NULL, NULL));
  out:
-	mem_deref(st);
-	tmpstore_remove(path);
 	return err;
 }
 
 
-int test_store_cc_agent(void)
+int test_store_cc_business(void)
 {
-	struct store *st = NULL;
+	return tmpstore_run(business_test);
+}
+
+
+static int agent_test(struct store *st)
+{
 	struct store_cc_agent got;
 	struct seen s;
-	char path[64];
-	int err;
-
-	TEST_ERR(tmpstore_open(&st, path));
+	int err = 0;
 
 	TEST_ERR(agent_put(st, "tA", "ag1", "Alice", 100));
 	TEST_ERR(agent_put(st, "tA", "ag2", "Bob", 200));
@@ -263,51 +279,40 @@ int test_store_cc_agent(void)
 	ASSERT_STREQ("tA", got.tenant_id);
 
 	/* one tenant's, oldest first; every tenant's with NULL */
-	memset(&s, 0, sizeof(s));
-	TEST_ERR(store_cc_agent_list(st, "tA", agent_h, &s));
-	ASSERT_EQ(2, s.n);
-	ASSERT_STREQ("ag1", s.id[0]);
-	ASSERT_STREQ("ag2", s.id[1]);
-	memset(&s, 0, sizeof(s));
-	TEST_ERR(store_cc_agent_list(st, NULL, agent_h, &s));
-	ASSERT_EQ(3, s.n);
-	ASSERT_STREQ("ag1", s.id[0]);
-	ASSERT_STREQ("ag3", s.id[1]);
-	ASSERT_STREQ("ag2", s.id[2]);
-	memset(&s, 0, sizeof(s));
-	s.stop_at = 1;
-	TEST_ERR(store_cc_agent_list(st, NULL, agent_h, &s));
-	ASSERT_EQ(1, s.n);
+	TEST_ERR(agent_list(st, "tA", &s, 0));
+	ASSERT_STREQ("ag1,ag2", s.ids);
+	TEST_ERR(agent_list(st, NULL, &s, 0));
+	ASSERT_STREQ("ag1,ag3,ag2", s.ids);
+	TEST_ERR(agent_list(st, NULL, &s, 1));
+	ASSERT_STREQ("ag1", s.ids);
 
 	/* delete: once, then ENOENT */
 	TEST_ERR(store_cc_agent_delete(st, "tA", "ag1"));
 	ASSERT_EQ(ENOENT, store_cc_agent_delete(st, "tA", "ag1"));
 	ASSERT_EQ(ENOENT, store_cc_agent_get(st, "tA", "ag1", &got));
-	memset(&s, 0, sizeof(s));
-	TEST_ERR(store_cc_agent_list(st, "tA", agent_h, &s));
-	ASSERT_EQ(1, s.n);
-	ASSERT_STREQ("ag2", s.id[0]);
+	TEST_ERR(agent_list(st, "tA", &s, 0));
+	ASSERT_STREQ("ag2", s.ids);
 
 	ASSERT_EQ(EINVAL, agent_put(st, "", "ag9", "X", 1));
 	ASSERT_EQ(EINVAL, agent_put(st, "tA", "", "X", 1));
 	ASSERT_EQ(EINVAL, store_cc_agent_get(st, "tA", NULL, &got));
 	ASSERT_EQ(EINVAL, store_cc_agent_delete(st, NULL, "ag2"));
-	ASSERT_EQ(EINVAL, store_cc_agent_list(st, "", agent_h, &s));
+	ASSERT_EQ(EINVAL, agent_list(st, "", &s, 0));
  out:
-	mem_deref(st);
-	tmpstore_remove(path);
 	return err;
 }
 
 
-int test_store_cc_request(void)
+int test_store_cc_agent(void)
 {
-	struct store *st = NULL;
-	struct store_cc_request r, got;
-	char path[64];
-	int err;
+	return tmpstore_run(agent_test);
+}
 
-	TEST_ERR(tmpstore_open(&st, path));
+
+static int request_test(struct store *st)
+{
+	struct store_cc_request r, got;
+	int err = 0;
 
 	ASSERT_EQ(ENOENT, store_cc_request_get(st, "tA", "rq1", &got));
 
@@ -387,20 +392,20 @@ int test_store_cc_request(void)
 	ASSERT_EQ(EINVAL, store_cc_request_get(st, "", "rq1", &got));
 	ASSERT_EQ(EINVAL, store_cc_request_get(st, "tA", "rq1", NULL));
  out:
-	mem_deref(st);
-	tmpstore_remove(path);
 	return err;
 }
 
 
-int test_store_cc_request_list(void)
+int test_store_cc_request(void)
 {
-	struct store *st = NULL;
-	struct seen s;
-	char path[64];
-	int err;
+	return tmpstore_run(request_test);
+}
 
-	TEST_ERR(tmpstore_open(&st, path));
+
+static int request_list_test(struct store *st)
+{
+	struct seen s;
+	int err = 0;
 
 	/* written out of creation order */
 	TEST_ERR(request_put(st, "tA", "r2", "ag1", 2000));
@@ -411,40 +416,29 @@ int test_store_cc_request_list(void)
 
 	/* newest first, the tenant's only */
 	TEST_ERR(request_list(st, "tA", NULL, 0, 100, &s, 0));
-	ASSERT_EQ(4, s.n);
-	ASSERT_STREQ("r4", s.id[0]);
-	ASSERT_STREQ("r3", s.id[1]);
-	ASSERT_STREQ("r2", s.id[2]);
-	ASSERT_STREQ("r1", s.id[3]);
+	ASSERT_STREQ("r4,r3,r2,r1", s.ids);
 
 	/* at most `limit` */
 	TEST_ERR(request_list(st, "tA", NULL, 0, 2, &s, 0));
-	ASSERT_EQ(2, s.n);
-	ASSERT_STREQ("r4", s.id[0]);
-	ASSERT_STREQ("r3", s.id[1]);
+	ASSERT_STREQ("r4,r3", s.ids);
 
 	/* created at or after since_ms */
 	TEST_ERR(request_list(st, "tA", NULL, 2000, 100, &s, 0));
-	ASSERT_EQ(3, s.n);
-	ASSERT_STREQ("r2", s.id[2]);
+	ASSERT_STREQ("r4,r3,r2", s.ids);
 
 	/* one agent's */
 	TEST_ERR(request_list(st, "tA", "ag1", 0, 100, &s, 0));
-	ASSERT_EQ(2, s.n);
-	ASSERT_STREQ("r4", s.id[0]);
-	ASSERT_STREQ("r2", s.id[1]);
+	ASSERT_STREQ("r4,r2", s.ids);
 	TEST_ERR(request_list(st, "tA", "ag1", 3000, 100, &s, 0));
-	ASSERT_EQ(1, s.n);
-	ASSERT_STREQ("r4", s.id[0]);
+	ASSERT_STREQ("r4", s.ids);
 	TEST_ERR(request_list(st, "tB", "ag1", 0, 100, &s, 0));
-	ASSERT_EQ(1, s.n);
-	ASSERT_STREQ("r5", s.id[0]);
+	ASSERT_STREQ("r5", s.ids);
 	TEST_ERR(request_list(st, "tC", NULL, 0, 100, &s, 0));
 	ASSERT_EQ(0, s.n);
 
 	/* the handler can stop the listing */
 	TEST_ERR(request_list(st, "tA", NULL, 0, 100, &s, 1));
-	ASSERT_EQ(1, s.n);
+	ASSERT_STREQ("r4", s.ids);
 
 	ASSERT_EQ(EINVAL, request_list(st, NULL, NULL, 0, 100, &s, 0));
 	ASSERT_EQ(EINVAL, request_list(st, "tA", "", 0, 100, &s, 0));
@@ -452,20 +446,20 @@ int test_store_cc_request_list(void)
 	ASSERT_EQ(EINVAL, store_cc_request_list(st, "tA", NULL, 0, 10,
 						NULL, NULL));
  out:
-	mem_deref(st);
-	tmpstore_remove(path);
 	return err;
 }
 
 
-int test_store_cc_dial_policy(void)
+int test_store_cc_request_list(void)
 {
-	struct store *st = NULL;
-	struct store_dial_policy p, v[2];
-	char path[64];
-	int err;
+	return tmpstore_run(request_list_test);
+}
 
-	TEST_ERR(tmpstore_open(&st, path));
+
+static int dial_policy_test(struct store *st)
+{
+	struct store_dial_policy p, v[2];
+	int err = 0;
 
 	memset(v, 0, sizeof(v));
 	TEST_ERR(store_dial_policy_list(st, policy_h, v));
@@ -509,7 +503,11 @@ int test_store_cc_dial_policy(void)
 	ASSERT_EQ(EINVAL, store_dial_policy_put(st, &p));
 	ASSERT_EQ(EINVAL, store_dial_policy_list(st, NULL, NULL));
  out:
-	mem_deref(st);
-	tmpstore_remove(path);
 	return err;
+}
+
+
+int test_store_cc_dial_policy(void)
+{
+	return tmpstore_run(dial_policy_test);
 }

@@ -35,3 +35,18 @@ void tmpstore_remove(const char *path)
 	(void)re_snprintf(p, sizeof(p), "%s-shm", path);
 	unlink(p);
 }
+
+
+/** Run body on a new store, then close and remove it; body's error */
+int tmpstore_run(tmpstore_test_h *body)
+{
+	struct store *st = NULL;
+	char path[64];
+	int err = tmpstore_open(&st, path);
+
+	if (!err)
+		err = body(st);
+	mem_deref(st);
+	tmpstore_remove(path);
+	return err;
+}

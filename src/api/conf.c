@@ -1,0 +1,470 @@
+/**
+ * @file api/conf.c  /v1/conferences: the dial-out bridge (seed 004)
+ *
+ * Twilio-like resources over the conference runtime (src/conf/,
+ * include/cb_conf.h, docs/conference.md).  A conference is created with
+ * its owner and participants, all on-hook, and an unguessable control
+ * token (for the owner's web page); nothing is dialed until a PATCH of a
+ * participant says {"action": "dial"}, in whatever order the owner
+ * chooses.  GET shows the live status of every participant.
+ *
+ * Every route is scoped to the caller's tenant: another tenant's
+ * conference is answered as missing (404).  Input is checked completely
+ * before anything changes: a refused request changes nothing.
+ */
+#include <string.h>
+#include <re.h>
+#include "api.h"
+#include "cb_conf.h"
+
+/** The participants of a creation, borrowed from the body */
+struct conf_body {
+	struct conf_party_in owner;
+	struct conf_party_in pv[CONF_PARTIES_MAX];
+	char targets[CONF_PARTIES_MAX + 1][CONF_TARGET_MAX + 1];
+	unsigned pc;
+	struct conf_opts opts;
+	const char *name;
+};
+
+
+static bool text_ok(const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c == 0x7f)
+			return false;
+	}
+	return true;
+}
+
+
+/* a name: absent/null, or 1..CONF_NAME_MAX bytes of text */
+static bool name_parse(struct api_req *req, const struct odict *o,
+		       const char *field, const char **vp)
+{
+	const struct odict_entry *e = o ? odict_lookup(o, "name") : NULL;
+
+	*vp = NULL;
+	if (!e || e->type == ODICT_NULL)
+		return true;
+	if (e->type != ODICT_STRING || !e->u.str[0] ||
+	    strlen(e->u.str) > CONF_NAME_MAX || !text_ok(e->u.str)) {
+		api_error(req, 400, "invalid_field", field,
+			  "a name: 1 to 80 characters, no control "
+			  "characters");
+		return false;
+	}
+	*vp = e->u.str;
+	return true;
+}
+
+
+/*
+ * A number (normalized to E.164) or a sip:/sips: URI into out; false
+ * (answered 400 invalid_number) if it is neither
+ */
+static bool target_parse(struct api_req *req, const struct odict_entry *e,
+			 const char *field, char *out, size_t sz)
+{
+	const char *s = e && e->type == ODICT_STRING ? e->u.str : NULL;
+	struct uri uri;
+	struct pl pl;
+
+	if (s && (!strncmp(s, "sip:", 4) || !strncmp(s, "sips:", 5)) &&
+	    strlen(s) < sz && text_ok(s) && !strchr(s, ' ')) {
+		pl_set_str(&pl, s);
+		if (!uri_decode(&uri, &pl) && pl_isset(&uri.host)) {
+			str_ncpy(out, s, sz);
+			return true;
+		}
+	}
+	else if (s && strlen(s) <= 32 && call_number_like(s) &&
+		 !call_number_normalize(out, sz, s)) {
+		return true;
+	}
+	api_error(req, 400, "invalid_number", field,
+		  "a phone number (E.164 like +15551234567, or national) or "
+		  "a sip: URI");
+	return false;
+}
+
+
+/* {name?, number} of a participant */
+static bool party_parse(struct api_req *req, const struct odict_entry *e,
+			const char *field, struct conf_party_in *in,
+			char *target)
+{
+	char f[48];
+
+	if (!e || e->type != ODICT_OBJECT) {
+		api_error(req, 400, "invalid_field", field,
+			  "{name?, number}: number is a phone number or a "
+			  "sip: URI");
+		return false;
+	}
+	(void)re_snprintf(f, sizeof(f), "%s.name", field);
+	if (!name_parse(req, e->u.odict, f, &in->name))
+		return false;
+	(void)re_snprintf(f, sizeof(f), "%s.number", field);
+	if (!target_parse(req, odict_lookup(e->u.odict, "number"), f, target,
+			  CONF_TARGET_MAX + 1))
+		return false;
+	in->target = target;
+	return true;
+}
+
+
+static bool bool_opt(struct api_req *req, const struct odict *o,
+		     const char *key, const char *field, bool *vp)
+{
+	const struct odict_entry *e = odict_lookup(o, key);
+
+	if (!e || e->type == ODICT_NULL)
+		return true;
+	if (e->type != ODICT_BOOL) {
+		api_error(req, 400, "invalid_field", field, "true or false");
+		return false;
+	}
+	*vp = e->u.boolean;
+	return true;
+}
+
+
+static bool uint_opt(struct api_req *req, const struct odict *o,
+		     const char *key, const char *field, uint32_t lo,
+		     uint32_t hi, uint32_t *vp)
+{
+	const struct odict_entry *e = odict_lookup(o, key);
+	char msg[64];
+
+	if (!e || e->type == ODICT_NULL)
+		return true;
+	if (e->type != ODICT_INT || e->u.integer < lo || e->u.integer > hi) {
+		(void)re_snprintf(msg, sizeof(msg), "an integer from %u to "
+				  "%u", lo, hi);
+		api_error(req, 400, "invalid_field", field, msg);
+		return false;
+	}
+	*vp = (uint32_t)e->u.integer;
+	return true;
+}
+
+
+static bool opts_parse(struct api_req *req, struct conf_opts *o)
+{
+	const struct odict_entry *e = odict_lookup(req->body, "options");
+	const struct odict *od;
+
+	memset(o, 0, sizeof(*o));
+	if (!e || e->type == ODICT_NULL)
+		return true;
+	if (e->type != ODICT_OBJECT) {
+		api_error(req, 400, "invalid_field", "options",
+			  "{announce_join?, confirm_dtmf?, "
+			  "end_when_owner_leaves?, max_participants?, "
+			  "confirm_s?, ring_timeout_s?}");
+		return false;
+	}
+	od = e->u.odict;
+	return bool_opt(req, od, "announce_join", "options.announce_join",
+			&o->announce_join) &&
+		bool_opt(req, od, "confirm_dtmf", "options.confirm_dtmf",
+			 &o->confirm_dtmf) &&
+		bool_opt(req, od, "end_when_owner_leaves",
+			 "options.end_when_owner_leaves",
+			 &o->end_when_owner_leaves) &&
+		uint_opt(req, od, "max_participants",
+			 "options.max_participants", 2, CONF_PARTIES_MAX,
+			 &o->max_participants) &&
+		uint_opt(req, od, "confirm_s", "options.confirm_s", 3, 300,
+			 &o->confirm_s) &&
+		uint_opt(req, od, "ring_timeout_s", "options.ring_timeout_s",
+			 1, 300, &o->ring_timeout_s);
+}
+
+
+static bool body_parse(struct api_req *req, struct conf_body *b)
+{
+	const struct odict_entry *e;
+	const struct le *le;
+	char f[32];
+
+	if (!name_parse(req, req->body, "name", &b->name) ||
+	    !party_parse(req, odict_lookup(req->body, "owner"), "owner",
+			 &b->owner, b->targets[0]) ||
+	    !opts_parse(req, &b->opts))
+		return false;
+
+	e = odict_lookup(req->body, "participants");
+	if (!e || e->type == ODICT_NULL)
+		return true;
+	if (e->type != ODICT_ARRAY) {
+		api_error(req, 400, "invalid_field", "participants",
+			  "an array of {name?, number}");
+		return false;
+	}
+	LIST_FOREACH(&e->u.odict->lst, le) {
+		const struct odict_entry *pe = le->data;
+
+		if (b->pc + 1 >= (b->opts.max_participants ?
+				  b->opts.max_participants :
+				  CONF_PARTIES_MAX)) {
+			api_error(req, 422, "too_many_participants",
+				  "participants", "more participants than "
+				  "max_participants (the owner counts)");
+			return false;
+		}
+		(void)re_snprintf(f, sizeof(f), "participants[%u]", b->pc);
+		if (!party_parse(req, pe, f, &b->pv[b->pc],
+				 b->targets[b->pc + 1]))
+			return false;
+		++b->pc;
+	}
+	return true;
+}
+
+
+/* ---- replies ------------------------------------------------------------ */
+
+static int mb_write(const char *p, size_t size, void *arg)
+{
+	return mbuf_write_mem(arg, (const uint8_t *)p, size);
+}
+
+
+/* the runtime's view: a conference, or one participant if pid */
+static void reply_view(struct api_req *req, uint16_t scode, const char *id,
+		       const char *pid, const char *token)
+{
+	struct mbuf *mb = mbuf_alloc(1024);
+	struct re_printf pf = {mb_write, mb};
+	int err;
+
+	if (!mb) {
+		api_error(req, 500, "internal", NULL, "out of memory");
+		return;
+	}
+	if (token)
+		(void)mbuf_printf(mb, "{\"token\":\"%s\",\"conference\":",
+				  token);
+	err = pid ? conf_party_print(&pf, req->who.tenant_id, id, pid)
+		  : conf_print(&pf, req->who.tenant_id, id);
+	if (token)
+		(void)mbuf_printf(mb, "}");
+	if (err == ENOENT)
+		api_error(req, 404, "not_found", NULL, pid ?
+			  "no such participant in this conference" :
+			  "no such conference");
+	else if (err)
+		api_error(req, 500, "internal", NULL, "cannot print");
+	else
+		api_reply_json(req, scode, "%b", mb->buf, mb->end);
+	mem_deref(mb);
+}
+
+
+static void runtime_error(struct api_req *req, int err)
+{
+	switch (err) {
+
+	case ENOENT:
+		api_error(req, 404, "not_found", NULL, "no such conference "
+			  "or participant");
+		break;
+	case EALREADY:
+		api_error(req, 409, "ended", NULL,
+			  "the conference has ended");
+		break;
+	case EBUSY:
+		api_error(req, 409, "conflict", NULL, "not in this "
+			  "participant's status: dial and number while "
+			  "on-hook (or ended), hang up and hold while on a "
+			  "call");
+		break;
+	case EOVERFLOW:
+		api_error(req, 422, "too_many_participants", NULL,
+			  "the conference (or the tenant) is full");
+		break;
+	case EINVAL:
+		api_error(req, 400, "invalid_request", NULL,
+			  "invalid conference options");
+		break;
+	case ESHUTDOWN:
+		api_error(req, 503, "unavailable", NULL, "shutting down");
+		break;
+	default:
+		api_error(req, 500, "internal", NULL, "conference error");
+		break;
+	}
+}
+
+
+/* ---- routes -------------------------------------------------------------- */
+
+/** POST /v1/conferences */
+void api_conf_create(struct api_req *req)
+{
+	char id[CB_ID_LEN + 1], token[CONF_TOKEN_LEN + 1];
+	struct conf_body *b;
+	int err;
+
+	if (!api_need_body(req, "{owner: {name?, number}, participants?, "
+			   "options?, name?}"))
+		return;
+	b = mem_zalloc(sizeof(*b), NULL);
+	if (!b) {
+		api_error(req, 500, "internal", NULL, "out of memory");
+		return;
+	}
+	if (!body_parse(req, b))
+		goto out;
+	err = conf_create(req->who.tenant_id, b->name, &b->owner, b->pv,
+			  b->pc, &b->opts, id, token);
+	if (err) {
+		runtime_error(req, err);
+		goto out;
+	}
+	reply_view(req, 201, id, NULL, token);
+ out:
+	mem_deref(b);
+}
+
+
+/** GET /v1/conferences: the tenant's conferences in memory */
+void api_conf_list(struct api_req *req)
+{
+	struct mbuf *mb = mbuf_alloc(1024);
+	struct re_printf pf = {mb_write, mb};
+
+	if (!mb || conf_list_print(&pf, req->who.tenant_id)) {
+		api_error(req, 500, "internal", NULL, "cannot print");
+		mem_deref(mb);
+		return;
+	}
+	api_reply_json(req, 200, "%b", mb->buf, mb->end);
+	mem_deref(mb);
+}
+
+
+/** GET /v1/conferences/{id} */
+void api_conf_get(struct api_req *req)
+{
+	reply_view(req, 200, req->param[0], NULL, NULL);
+}
+
+
+/** DELETE /v1/conferences/{id}, POST /v1/conferences/{id}/end */
+void api_conf_end(struct api_req *req)
+{
+	int err = conf_end(req->who.tenant_id, req->param[0]);
+
+	if (err && err != EALREADY) {
+		runtime_error(req, err);
+		return;
+	}
+	reply_view(req, 200, req->param[0], NULL, NULL);
+}
+
+
+/** POST /v1/conferences/{id}/participants {name?, number} */
+void api_conf_party_add(struct api_req *req)
+{
+	char target[CONF_TARGET_MAX + 1], pid[CONF_PID_LEN + 1];
+	struct conf_party_in in;
+	struct odict_entry e;
+	int err;
+
+	if (!api_need_body(req, "{name?, number}"))
+		return;
+	memset(&in, 0, sizeof(in));
+	memset(&e, 0, sizeof(e));
+	e.type = ODICT_OBJECT;
+	e.u.odict = req->body;
+	if (!party_parse(req, &e, "participant", &in, target))
+		return;
+	err = conf_party_add(req->who.tenant_id, req->param[0], &in, pid);
+	if (err) {
+		runtime_error(req, err);
+		return;
+	}
+	reply_view(req, 201, req->param[0], pid, NULL);
+}
+
+
+static bool tri_parse(struct api_req *req, const char *key, int *vp)
+{
+	bool v = false;
+	const struct odict_entry *e = odict_lookup(req->body, key);
+
+	*vp = -1;
+	if (!e || e->type == ODICT_NULL)
+		return true;
+	if (!bool_opt(req, req->body, key, key, &v))
+		return false;
+	*vp = v;
+	return true;
+}
+
+
+/** PATCH /v1/conferences/{id}/participants/{p} */
+void api_conf_party_update(struct api_req *req)
+{
+	char target[CONF_TARGET_MAX + 1];
+	struct conf_party_change ch;
+	const struct odict_entry *e;
+	int err;
+
+	if (!api_need_body(req, "{action?: dial|hangup, mute?, deaf?, "
+			   "hold?, number?, name?}"))
+		return;
+	memset(&ch, 0, sizeof(ch));
+	e = odict_lookup(req->body, "action");
+	if (e && e->type != ODICT_NULL) {
+		if (e->type != ODICT_STRING || (strcmp(e->u.str, "dial") &&
+						strcmp(e->u.str, "hangup"))) {
+			api_error(req, 400, "invalid_field", "action",
+				  "\"dial\" or \"hangup\"");
+			return;
+		}
+		ch.action = e->u.str;
+	}
+	if (!tri_parse(req, "mute", &ch.mute) ||
+	    !tri_parse(req, "deaf", &ch.deaf) ||
+	    !tri_parse(req, "hold", &ch.hold) ||
+	    !name_parse(req, req->body, "name", &ch.name))
+		return;
+	e = odict_lookup(req->body, "number");
+	if (e && e->type != ODICT_NULL) {
+		if (!target_parse(req, e, "number", target, sizeof(target)))
+			return;
+		ch.target = target;
+	}
+	err = conf_party_update(req->who.tenant_id, req->param[0],
+				req->param[1], &ch);
+	if (err) {
+		runtime_error(req, err);
+		return;
+	}
+	reply_view(req, 200, req->param[0], req->param[1], NULL);
+}
+
+
+/** DELETE /v1/conferences/{id}/participants/{p}: hang up one */
+void api_conf_party_hangup(struct api_req *req)
+{
+	struct conf_party_change ch;
+	int err;
+
+	memset(&ch, 0, sizeof(ch));
+	ch.mute = ch.deaf = ch.hold = -1;
+	ch.action = "hangup";
+	err = conf_party_update(req->who.tenant_id, req->param[0],
+				req->param[1], &ch);
+	if (err) {
+		runtime_error(req, err);
+		return;
+	}
+	reply_view(req, 200, req->param[0], req->param[1], NULL);
+}
