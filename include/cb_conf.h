@@ -18,8 +18,9 @@
  *                                no-lines | failed | on-hook (canceled)
  *
  * Every change is published as the app event "conference.participant"
- * on the participant's call.  The conference knows its tenant; money
- * (holds, the conference monitor) hooks in later (conf_print's "cost").
+ * on the participant's call.  Money (the pre-authorization, metering of
+ * every leg on one hold, the conference monitor, the summary) is
+ * src/conf/money.c over the meter (cb_meter.h, meter_conf_*).
  * Everything runs on the re_main thread.  Include after cb_call.h.
  */
 #include <stdbool.h>
@@ -59,6 +60,7 @@ struct conf_opts {
 	uint32_t max_participants;  /**< 0: CONF_PARTIES_MAX; owner counts */
 	uint32_t confirm_s;         /**< 0: 20; unconfirmed are hung up    */
 	uint32_t ring_timeout_s;    /**< 0: the trunk's default            */
+	bool billing_required;      /**< no dial before conf_authorize()   */
 };
 
 /** A participant as the API gives it */
@@ -97,6 +99,26 @@ int  conf_print(struct re_printf *pf, const char *tenant, const char *id);
 int  conf_party_print(struct re_printf *pf, const char *tenant,
 		      const char *id, const char *pid);
 int  conf_list_print(struct re_printf *pf, const char *tenant);
+/*
+ * Money (src/conf/money.c, docs/conference.md "Money"): one
+ * pre-authorization for the conference, every participant's leg metered
+ * on it.  conf_authorize: EINPROGRESS, h follows with the meter's
+ * refusal (err 0: authorized).  A dial of a billed conference is EACCES
+ * before the authorization, EPERM once the money is used up, EAGAIN when
+ * the participant's number must be rated first: conf_party_rate (0:
+ * rated already; EINPROGRESS: h follows), then the dial again.
+ */
+struct meter_refusal;
+typedef void (conf_money_h)(const struct meter_refusal *r, void *arg);
+int  conf_authorize(const char *tenant, const char *id, const char *account,
+		    const char *method, int limit, conf_money_h *h,
+		    void *arg);
+int  conf_party_rate(const char *tenant, const char *id, const char *pid,
+		     const char *target, conf_money_h *h, void *arg);
+int  conf_numbers(const char *tenant, const char *id, char (*numv)[24],
+		  unsigned max, unsigned *np);
+int  conf_billing_confirm(const char *tenant, const char *id);
+
 /* the web control page's check (constant time): the token is the
  * conference's own */
 bool conf_token_ok(const char *id, const char *token);

@@ -86,6 +86,60 @@ int  meter_role_rate(const char *call_id, enum meter_role role,
 		     void *arg);
 int  meter_call_ended(const char *call_id);
 
+/*
+ * A conference's bill (src/meter/conf.c, docs/conference.md "Money"):
+ * one hold for the whole conference, keyed by the conference id (the
+ * CDRs' and charges' call_id), its legs coming from the participants'
+ * own calls.  The conference passes their events on (meter_conf_event)
+ * and is asked for what the meter does to a call otherwise: the call to
+ * publish on and to find a leg in, the cut, the cost events.
+ */
+struct meter_host {
+	struct call *(*call_h)(const char *leg_id, void *arg); /* NULL id:
+					any live call of the conference   */
+	void (*cut_h)(void *arg);     /**< the hold is used up: end it    */
+	void (*cost_h)(void *arg);    /**< the running cost moved         */
+	void *arg;
+};
+
+/** What to pre-authorize for a conference */
+struct meter_conf_spec {
+	const char *tenant_id;
+	const char *conf_id;
+	const char *account;          /**< id or name: who pays           */
+	const char *method;           /**< a card's id, NULL: the balance */
+	const char *const *numv;      /**< E.164 of the participants      */
+	unsigned numc;
+	int limit;                    /**< enum money_limit, -1: tenant's */
+};
+
+/** A conference's money now (meter_conf_money) */
+struct meter_conf_money {
+	char currency[8];
+	unsigned digits;
+	char account_id[CB_ID_LEN + 1];
+	char hold_id[CB_ID_LEN + 1];
+	const char *policy, *state;   /**< static names                   */
+	int64_t authorized, cost, total;
+	uint64_t limit_ms;            /**< 0: not within the horizon      */
+};
+
+int  meter_conf_authorize(const struct meter_conf_spec *spec,
+			  meter_auth_h *h, void *arg);
+int  meter_conf_start(struct meter_bill *bill, const struct meter_host *host);
+void meter_conf_detach(const char *conf_id);
+int  meter_conf_can_dial(const char *conf_id, const char *number);
+int  meter_conf_rate(const char *conf_id, const char *number,
+		     meter_auth_h *h, void *arg);
+int  meter_conf_leg_add(const char *conf_id, const struct leg *leg,
+			const char *number);
+void meter_conf_event(const char *conf_id, const struct call_event *ev);
+int  meter_conf_money(const char *conf_id, struct meter_conf_money *m);
+int  meter_conf_leg_cost(const char *conf_id, const char *leg_id,
+			 uint64_t *billed_sp, int64_t *costp);
+int  meter_conf_rate_of(const char *conf_id, const char *number,
+			int64_t *per_minp);
+
 /* a call being metered */
 bool meter_billed(const char *call_id);
 int  meter_confirm(const char *call_id);

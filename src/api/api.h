@@ -357,6 +357,18 @@ void api_conf_end(struct api_req *req);
 void api_conf_party_add(struct api_req *req);
 void api_conf_party_update(struct api_req *req);
 void api_conf_party_hangup(struct api_req *req);
+void api_conf_rates(struct api_req *req);
+void api_conf_runtime_error(struct api_req *req, int err);
+void api_conf_reply_view(struct api_req *req, uint16_t scode,
+			 const char *id, const char *pid, const char *token);
+struct meter_refusal;
+void api_conf_refusal(struct api_req *req, const struct meter_refusal *r);
+void api_conf_authorize(struct api_req *req);
+void api_conf_billing_confirm(struct api_req *req);
+void api_conf_summary(struct api_req *req);
+void api_conf_trouble(struct api_req *req);
+void api_rates_quote_numbers(struct api_req *req, char (*numv)[24],
+			     unsigned n);
 /* cc_widget.c: the public widget endpoint (CORS, abuse limits) */
 int  cc_widget_init(void);
 void cc_widget_close(void);

@@ -26,7 +26,7 @@
 #include "cb_meter.h"
 
 enum {
-	ROWS_MAX = 16,
+	ROWS_MAX = 130,     /* a conference's bill: up to 128 legs */
 	CDRS_PAGE = 100,
 	CDRS_PAGE_MAX = 1000,
 	TROUBLE_TEXT_MAX = 500,

@@ -10,12 +10,16 @@
  *
  * Every route is scoped to the caller's tenant: another tenant's
  * conference is answered as missing (404).  Input is checked completely
- * before anything changes: a refused request changes nothing.
+ * before anything changes: a refused request changes nothing.  A dial of
+ * a billed conference whose number is not rated yet is answered once the
+ * meter has rated it and grown the hold (party_rate); the money routes
+ * are in conf_money.c.
  */
 #include <string.h>
 #include <re.h>
 #include "api.h"
 #include "cb_conf.h"
+#include "cb_meter.h"
 
 /** The participants of a creation, borrowed from the body */
 struct conf_body {
@@ -181,7 +185,9 @@ static bool opts_parse(struct api_req *req, struct conf_opts *o)
 		uint_opt(req, od, "confirm_s", "options.confirm_s", 3, 300,
 			 &o->confirm_s) &&
 		uint_opt(req, od, "ring_timeout_s", "options.ring_timeout_s",
-			 1, 300, &o->ring_timeout_s);
+			 1, 300, &o->ring_timeout_s) &&
+		bool_opt(req, od, "billing_required",
+			 "options.billing_required", &o->billing_required);
 }
 
 
@@ -235,7 +241,7 @@ static int mb_write(const char *p, size_t size, void *arg)
 
 
 /* the runtime's view: a conference, or one participant if pid */
-static void reply_view(struct api_req *req, uint16_t scode, const char *id,
+void api_conf_reply_view(struct api_req *req, uint16_t scode, const char *id,
 		       const char *pid, const char *token)
 {
 	struct mbuf *mb = mbuf_alloc(1024);
@@ -265,10 +271,19 @@ static void reply_view(struct api_req *req, uint16_t scode, const char *id,
 }
 
 
-static void runtime_error(struct api_req *req, int err)
+void api_conf_runtime_error(struct api_req *req, int err)
 {
 	switch (err) {
 
+	case EACCES:
+		api_error(req, 402, "payment_required", NULL,
+			  "the conference must be pre-authorized first: "
+			  "POST /v1/conferences/{id}/authorize");
+		break;
+	case EPERM:
+		api_error(req, 402, "credit_exhausted", NULL,
+			  "the pre-authorized amount is used up");
+		break;
 	case ENOENT:
 		api_error(req, 404, "not_found", NULL, "no such conference "
 			  "or participant");
@@ -323,10 +338,10 @@ void api_conf_create(struct api_req *req)
 	err = conf_create(req->who.tenant_id, b->name, &b->owner, b->pv,
 			  b->pc, &b->opts, id, token);
 	if (err) {
-		runtime_error(req, err);
+		api_conf_runtime_error(req, err);
 		goto out;
 	}
-	reply_view(req, 201, id, NULL, token);
+	api_conf_reply_view(req, 201, id, NULL, token);
  out:
 	mem_deref(b);
 }
@@ -351,7 +366,7 @@ void api_conf_list(struct api_req *req)
 /** GET /v1/conferences/{id} */
 void api_conf_get(struct api_req *req)
 {
-	reply_view(req, 200, req->param[0], NULL, NULL);
+	api_conf_reply_view(req, 200, req->param[0], NULL, NULL);
 }
 
 
@@ -361,10 +376,10 @@ void api_conf_end(struct api_req *req)
 	int err = conf_end(req->who.tenant_id, req->param[0]);
 
 	if (err && err != EALREADY) {
-		runtime_error(req, err);
+		api_conf_runtime_error(req, err);
 		return;
 	}
-	reply_view(req, 200, req->param[0], NULL, NULL);
+	api_conf_reply_view(req, 200, req->param[0], NULL, NULL);
 }
 
 
@@ -386,10 +401,10 @@ void api_conf_party_add(struct api_req *req)
 		return;
 	err = conf_party_add(req->who.tenant_id, req->param[0], &in, pid);
 	if (err) {
-		runtime_error(req, err);
+		api_conf_runtime_error(req, err);
 		return;
 	}
-	reply_view(req, 201, req->param[0], pid, NULL);
+	api_conf_reply_view(req, 201, req->param[0], pid, NULL);
 }
 
 
@@ -405,6 +420,76 @@ static bool tri_parse(struct api_req *req, const char *key, int *vp)
 		return false;
 	*vp = v;
 	return true;
+}
+
+
+/* a dial of a billed conference whose number is not rated yet: rate it
+ * (the hold grows), then the same PATCH again */
+struct rate_job {
+	struct api_req *req;                 /* mem_ref'd: owns the body */
+	struct conf_party_change ch;
+	char target[CONF_TARGET_MAX + 1];
+};
+
+
+static void rate_job_destructor(void *arg)
+{
+	struct rate_job *j = arg;
+
+	mem_deref(j->req);
+}
+
+
+static void party_rated(const struct meter_refusal *r, void *arg)
+{
+	struct rate_job *j = arg;
+	struct api_req *req = j->req;
+	int err;
+
+	if (r->err) {
+		api_conf_refusal(req, r);
+		goto out;
+	}
+	err = conf_party_update(req->who.tenant_id, req->param[0],
+				req->param[1], &j->ch);
+	if (err)
+		api_conf_runtime_error(req, err == EAGAIN ? EIO : err);
+	else
+		api_conf_reply_view(req, 200, req->param[0], req->param[1],
+				    NULL);
+ out:
+	mem_deref(j);
+}
+
+
+static void party_rate(struct api_req *req,
+		       const struct conf_party_change *ch)
+{
+	struct rate_job *j = mem_zalloc(sizeof(*j), rate_job_destructor);
+	int err;
+
+	if (!j) {
+		api_error(req, 500, "internal", NULL, "out of memory");
+		return;
+	}
+	j->req = mem_ref(req);
+	j->ch = *ch;
+	if (ch->target) {
+		str_ncpy(j->target, ch->target, sizeof(j->target));
+		j->ch.target = j->target;
+	}
+	err = conf_party_rate(req->who.tenant_id, req->param[0],
+			      req->param[1], j->ch.target, party_rated, j);
+	if (err == EINPROGRESS)
+		return;
+	if (!err) {                  /* rated meanwhile: dial now */
+		struct meter_refusal ok = {0, NULL, NULL, NULL};
+
+		party_rated(&ok, j);
+		return;
+	}
+	api_conf_runtime_error(req, err);
+	mem_deref(j);
 }
 
 
@@ -443,11 +528,15 @@ void api_conf_party_update(struct api_req *req)
 	}
 	err = conf_party_update(req->who.tenant_id, req->param[0],
 				req->param[1], &ch);
-	if (err) {
-		runtime_error(req, err);
+	if (err == EAGAIN) {
+		party_rate(req, &ch);
 		return;
 	}
-	reply_view(req, 200, req->param[0], req->param[1], NULL);
+	if (err) {
+		api_conf_runtime_error(req, err);
+		return;
+	}
+	api_conf_reply_view(req, 200, req->param[0], req->param[1], NULL);
 }
 
 
@@ -463,8 +552,8 @@ void api_conf_party_hangup(struct api_req *req)
 	err = conf_party_update(req->who.tenant_id, req->param[0],
 				req->param[1], &ch);
 	if (err) {
-		runtime_error(req, err);
+		api_conf_runtime_error(req, err);
 		return;
 	}
-	reply_view(req, 200, req->param[0], req->param[1], NULL);
+	api_conf_reply_view(req, 200, req->param[0], req->param[1], NULL);
 }

@@ -21,7 +21,7 @@
 #include "api.h"
 #include "cb_money.h"
 
-enum { QUOTE_MAX = 32, NUMBER_MAX = 24 };
+enum { QUOTE_MAX = 50, NUMBER_MAX = 24 };   /* 50: a conference's */
 
 struct rates_job {
 	struct money_job j;
@@ -359,7 +359,7 @@ static bool quote_read(struct api_req *req, struct rates_job *rj)
 
 		if (err == ENOENT)
 			break;
-		if (rj->toc >= QUOTE_MAX) {
+		if (rj->toc >= 32) {
 			api_error(req, 400, "invalid_field", "to",
 				  "at most 32 destinations");
 			return false;
@@ -377,6 +377,22 @@ static bool quote_read(struct api_req *req, struct rates_job *rj)
 		return false;
 	}
 	return true;
+}
+
+
+/** The quote of a conference's participants (GET .../rates): numbers
+ *  E.164 already, at most CONF_PARTIES_MAX */
+void api_rates_quote_numbers(struct api_req *req, char (*numv)[24],
+			     unsigned n)
+{
+	struct rates_job *rj = api_money_job(req, sizeof(*rj), "rate table");
+
+	if (!rj)
+		return;
+	for (unsigned i = 0; i < n && rj->toc < QUOTE_MAX; i++)
+		str_ncpy(rj->tov[rj->toc++], numv[i], sizeof(rj->tov[0]));
+	(void)api_money_submit(rj, quote_work);
+	mem_deref(rj);
 }
 
 

@@ -187,8 +187,8 @@ static const struct route routes[] = {
 	 "a conference, nothing dialed: {owner: {name?, number}, "
 	 "participants?: [{name?, number}], name?, options?: "
 	 "{announce_join, confirm_dtmf, end_when_owner_leaves, "
-	 "max_participants, confirm_s, ring_timeout_s}} -> {token, "
-	 "conference}", API_AUTH},
+	 "max_participants, confirm_s, ring_timeout_s, billing_required}} "
+	 "-> {token, conference}", API_AUTH},
 	{"GET",    "/v1/conferences", api_conf_list,
 	 "the tenant's conferences (active, and ended for 10 min)",
 	 API_AUTH},
@@ -206,6 +206,21 @@ static const struct route routes[] = {
 	 "hold?, number? (on-hook only), name?}", API_AUTH},
 	{"DELETE", "/v1/conferences/{}/participants/{}",
 	 api_conf_party_hangup, "hang up one participant", API_AUTH},
+	{"GET",    "/v1/conferences/{}/rates", api_conf_rates,
+	 "the Rate button: per participant and total per minute, and the "
+	 "pre-authorization it would take", API_AUTH},
+	{"POST",   "/v1/conferences/{}/authorize", api_conf_authorize,
+	 "pre-authorize before dialing: {account, method? (a card id), "
+	 "limit?: extend|ask|cut}; 402 when declined", API_AUTH},
+	{"POST",   "/v1/conferences/{}/billing/confirm",
+	 api_conf_billing_confirm,
+	 "go on past the authorized amount (limit policy ask)", API_AUTH},
+	{"GET",    "/v1/conferences/{}/summary", api_conf_summary,
+	 "the charge summary: per leg number, duration, charge; subtotal, "
+	 "minimum adjustment, tax, total; final once settled", API_AUTH},
+	{"POST",   "/v1/conferences/{}/legs/{}/trouble", api_conf_trouble,
+	 "report trouble on a finished leg: {kind, text?}; credits at most "
+	 "one minute, once per leg", API_AUTH},
 	{"GET",    "/v1/cdrs", api_cdrs_list,
 	 "the tenant's finished CDRs: ?after=SEQ&limit=N", API_AUTH},
 	{"GET",    "/v1/events", api_events,

@@ -48,6 +48,7 @@ static void conf_destructor(void *arg)
 	struct conf *cf = arg;
 
 	tmr_cancel(&cf->tmr_linger);
+	conf_money_close(cf);
 	list_unlink(&cf->le);
 	cf->tts = mem_deref(cf->tts);
 	list_flush(&cf->parties);
@@ -192,6 +193,7 @@ int conf_create(const char *tenant, const char *name,
 		return ENOMEM;
 	list_init(&cf->parties);
 	tmr_init(&cf->tmr_linger);
+	tmr_init(&cf->tmr_cut);
 	cf->opts = opts ? *opts : (struct conf_opts){0};
 	err = opts_check(&cf->opts, pc + 1);
 	if (err)
@@ -254,6 +256,7 @@ void conf_finish(struct conf *cf)
 		(void)conf_party_hangup(le->data, "conference-ended");
 	log_info(NULL, "conf=%s ended", cf->id);
 	tmr_start(&cf->tmr_linger, CONF_LINGER_MS, linger_handler, cf);
+	conf_money_call_ended(cf);    /* settles once every call is gone */
 }
 
 
@@ -310,6 +313,12 @@ static int party_change(struct conf_party *p,
 		return EBUSY;
 	if (ch->hold >= 0 && (!p->leg || p->st != CONF_CONNECTED))
 		return EBUSY;
+	if (ch->action && !strcmp(ch->action, "dial")) {
+		err = conf_money_can_dial(p, ch->target ? ch->target
+					  : p->target);
+		if (err)
+			return err;
+	}
 
 	if (ch->name)
 		str_ncpy(p->name, ch->name, sizeof(p->name));
@@ -363,12 +372,13 @@ static int opts_json(struct re_printf *pf, const struct conf_opts *o)
 	return re_hprintf(pf, "{\"announce_join\":%s,\"confirm_dtmf\":%s,"
 			  "\"end_when_owner_leaves\":%s,"
 			  "\"max_participants\":%u,\"confirm_s\":%u,"
-			  "\"ring_timeout_s\":%u}",
+			  "\"ring_timeout_s\":%u,\"billing_required\":%s}",
 			  o->announce_join ? "true" : "false",
 			  o->confirm_dtmf ? "true" : "false",
 			  o->end_when_owner_leaves ? "true" : "false",
 			  o->max_participants, o->confirm_s,
-			  o->ring_timeout_s);
+			  o->ring_timeout_s,
+			  o->billing_required ? "true" : "false");
 }
 
 
@@ -392,9 +402,10 @@ static int conf_json(struct re_printf *pf, const struct conf *cf)
 	err |= cf->ended ? re_hprintf(pf, "%llu", cf->ended_ms)
 			 : re_hprintf(pf, "null");
 	err |= re_hprintf(pf, ",\"in_conference\":%u,\"options\":%H,"
-			  "\"talking_supported\":false,\"cost\":null,"
-			  "\"participants\":[", connected, opts_json,
-			  &cf->opts);
+			  "\"talking_supported\":false,\"cost\":%H,"
+			  "\"billing\":%H,\"participants\":[", connected,
+			  opts_json, &cf->opts, conf_money_cost_json, cf,
+			  conf_money_json, cf);
 	LIST_FOREACH(&cf->parties, le) {
 		err |= re_hprintf(pf, "%s%H", le == cf->parties.head ? "" : ",",
 				  conf_party_json, le->data);

@@ -10,7 +10,8 @@
  * One owner per state: a participant's status only changes in
  * conf_party_set() (party.c), which publishes it.  Calls are placed and
  * followed in party.c; conf.c holds the registry, the announcement and
- * the JSON views.  Everything runs on the re_main thread.
+ * the JSON views; money.c the pre-authorization, the metering of the
+ * legs and the settlement.  Everything runs on the re_main thread.
  */
 #define CB_LOG_SUB CB_SUB_CALL
 #include "cb_core.h"
@@ -51,6 +52,10 @@ struct conf_party {
 	bool by_us;                    /* the API/end hung it up          */
 	uint64_t dialed_ms, answered_ms, joined_ms, left_ms;
 	struct tmr tmr_confirm;
+	/* money.c: what its legs cost, if the conference is billed */
+	char mleg_id[CB_ID_LEN + 1];   /* the metered leg, "" if none     */
+	int64_t cost_done;             /* of its earlier legs             */
+	uint64_t billed_s_done;
 };
 
 struct conf {
@@ -69,6 +74,13 @@ struct conf {
 	struct tts_req *tts;           /* owned, while it is synthesized  */
 	struct tmr tmr_linger;
 	struct conf_party *dialing;    /* inside call_dial()              */
+	/* money.c: the pre-authorization and the conference monitor */
+	bool authorizing, authorized, settled, any_answered, cut;
+	struct tts_req *cut_tts;       /* owned, while it is synthesized  */
+	char cut_ann[512];             /* the cut's WAV, "" if none       */
+	char currency[8];              /* of the bill, once authorized    */
+	unsigned digits;
+	struct tmr tmr_cut;
 };
 
 /* conf.c */
@@ -88,6 +100,17 @@ void conf_party_set(struct conf_party *p, enum conf_status st);
 void conf_party_event(const struct call_event *ev, void *arg);
 bool conf_party_live(const struct conf_party *p);
 int  conf_party_json(struct re_printf *pf, const struct conf_party *p);
+
+/* money.c */
+int  conf_money_can_dial(const struct conf_party *p, const char *target);
+void conf_money_dialed(struct conf_party *p, const struct leg *leg);
+void conf_money_event(struct conf_party *p, const struct call_event *ev);
+void conf_money_leg_ended(struct conf_party *p);
+void conf_money_call_ended(struct conf *cf);
+void conf_money_close(struct conf *cf);
+int  conf_money_party_json(struct re_printf *pf, const struct conf_party *p);
+int  conf_money_json(struct re_printf *pf, const struct conf *cf);
+int  conf_money_cost_json(struct re_printf *pf, const struct conf *cf);
 
 /* status.c: pure helpers */
 int  conf_json_str(struct re_printf *pf, const char *s);

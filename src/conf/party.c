@@ -90,7 +90,7 @@ int conf_party_json(struct re_printf *pf, const struct conf_party *p)
 			  "\"muted\":%s,\"deaf\":%s,\"held\":%s,"
 			  "\"talking\":false,\"call_id\":%H,"
 			  "\"dialed_ms\":%H,\"answered_ms\":%H,"
-			  "\"joined_ms\":%H,\"left_ms\":%H,\"cost\":null}",
+			  "\"joined_ms\":%H,\"left_ms\":%H,%H}",
 			  p->id, conf_json_str, p->name, conf_json_str,
 			  p->target, p->owner ? "true" : "false",
 			  conf_status_name(p->st), conf_json_str,
@@ -102,7 +102,8 @@ int conf_party_json(struct re_printf *pf, const struct conf_party *p)
 			  p->held ? "true" : "false", conf_json_str,
 			  p->call_id[0] ? p->call_id : NULL,
 			  ms_json, &p->dialed_ms, ms_json, &p->answered_ms,
-			  ms_json, &p->joined_ms, ms_json, &p->left_ms);
+			  ms_json, &p->joined_ms, ms_json, &p->left_ms,
+			  conf_money_party_json, p);
 }
 
 
@@ -255,6 +256,7 @@ static void ended(struct conf_party *p, enum leg_cause cause)
 	struct conf *cf = p->cf;
 	bool was_in = p->stage == CONF_STAGE_IN;
 
+	conf_money_leg_ended(p);
 	tmr_cancel(&p->tmr_confirm);
 	p->leg = NULL;
 	p->stage = CONF_STAGE_NONE;
@@ -347,6 +349,7 @@ void conf_party_event(const struct call_event *ev, void *arg)
 	p = find_call(ev->call_id);
 	if (!p)
 		return;
+	conf_money_event(p, ev);      /* the meter first: costs are final */
 
 	switch (ev->type) {
 
@@ -367,6 +370,7 @@ void conf_party_event(const struct call_event *ev, void *arg)
 	case CALL_EV_CALL_END:
 		p->call = NULL;
 		p->leg = NULL;
+		conf_money_call_ended(p->cf);
 		break;
 
 	default:
@@ -395,6 +399,9 @@ int conf_party_dial(struct conf_party *p)
 		return EALREADY;
 	if (conf_party_live(p))
 		return EBUSY;
+	err = conf_money_can_dial(p, p->target);
+	if (err)
+		return err;
 	err = call_alloc(&call);
 	if (!err)
 		err = call_tenant_set(call, cf->tenant);
@@ -422,8 +429,10 @@ int conf_party_dial(struct conf_party *p)
 	cf->dialing = NULL;
 	if (!err && leg && !p->leg && !p->left_ms)
 		p->leg = leg;
-	if (!err && leg)
+	if (!err && leg) {
+		conf_money_dialed(p, leg);
 		return 0;
+	}
 
 	/* no leg: the call is ours to drop */
 	log_info(NULL, "conf=%s participant=%s cannot dial %s (%m)", cf->id,

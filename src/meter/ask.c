@@ -21,9 +21,10 @@
 #include "cb_tts.h"
 
 
-static struct leg *call_leg_by_id(const char *call_id, const char *id)
+static struct leg *call_leg_by_id(const struct meter_bill *bill,
+				  const char *id)
 {
-	struct call *call = call_find(call_id);
+	struct call *call = mtr_bill_call(bill, id);
 	struct leg *leg;
 
 	for (unsigned i = 0; call && (leg = call_leg(call, i)); i++) {
@@ -66,7 +67,7 @@ static void said_handler(int err, const char *path, bool cached, void *arg)
 		log_warn(NULL, "call=%s cannot say the billing question (%m): "
 			 "asked on the web only", bill->call_id, err);
 	}
-	else if (!(leg = call_leg_by_id(bill->call_id, bill->ask_leg)) ||
+	else if (!(leg = call_leg_by_id(bill, bill->ask_leg)) ||
 		 leg_play(leg, path, false)) {
 		log_warn(NULL, "call=%s leg=%s cannot play the billing "
 			 "question", bill->call_id, bill->ask_leg);
@@ -110,7 +111,7 @@ void mtr_ask_stop(struct meter_bill *bill)
 	if (!bill->prompt_playing)
 		return;
 	bill->prompt_playing = false;
-	leg = call_leg_by_id(bill->call_id, bill->ask_leg);
+	leg = call_leg_by_id(bill, bill->ask_leg);
 	if (leg && leg_state(leg) != LEG_ENDED)
 		(void)leg_stop(leg);
 }

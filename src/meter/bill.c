@@ -63,6 +63,7 @@ static void bill_destructor(void *arg)
 	mtr_persist_forget(bill);
 	mtr_publish_forget(bill);
 	bill->tts = mem_deref(bill->tts);
+	bill->conf = mem_deref(bill->conf);
 	hash_unlink(&bill->he);
 }
 
@@ -71,14 +72,27 @@ int mtr_bill_alloc(struct meter_bill **billp, const char *call_id,
 		   const char *tenant_id, const struct store_money_tenant *mt,
 		   enum money_limit policy)
 {
+	return mtr_bill_alloc_n(billp, call_id, tenant_id, mt, policy,
+				METER_LEGS_MAX);
+}
+
+
+/** A bill with room for `legs` legs (a conference's has more) */
+int mtr_bill_alloc_n(struct meter_bill **billp, const char *call_id,
+		     const char *tenant_id,
+		     const struct store_money_tenant *mt,
+		     enum money_limit policy, unsigned legs)
+{
 	struct meter_bill *bill;
 
 	if (!billp || !call_id || !tenant_id || !mt ||
-	    policy >= MONEY_LIMIT_MAX)
+	    policy >= MONEY_LIMIT_MAX || !legs || legs > METER_LEGS_CONF)
 		return EINVAL;
-	bill = mem_zalloc(sizeof(*bill), bill_destructor);
+	bill = mem_zalloc(sizeof(*bill) + legs * sizeof(struct mleg),
+			  bill_destructor);
 	if (!bill)
 		return ENOMEM;
+	bill->legn = legs;
 	str_ncpy(bill->call_id, call_id, sizeof(bill->call_id));
 	str_ncpy(bill->tenant_id, tenant_id, sizeof(bill->tenant_id));
 	bill->mt = *mt;
@@ -157,6 +171,19 @@ struct meter_bill *mtr_bill_find(const char *call_id)
 }
 
 
+/**
+ * The call to publish a bill's events on, and to find leg_id in (NULL:
+ * any): a call's bill has its own call; a conference's asks its
+ * conference (the participant's call, or the owner's)
+ */
+struct call *mtr_bill_call(const struct meter_bill *bill, const char *leg_id)
+{
+	if (bill->conf)
+		return mtr_conf_call(bill, leg_id);
+	return call_find(bill->call_id);
+}
+
+
 struct mleg *mtr_bill_leg_find(struct meter_bill *bill, const char *leg_id)
 {
 	for (unsigned i = 0; bill && leg_id && i < bill->legc; i++) {
@@ -185,7 +212,7 @@ struct mleg *mtr_bill_leg_bind(struct meter_bill *bill, const char *leg_id,
 	if (l)
 		return l;
 	r = &bill->rolev[role];
-	if (!r->present || !r->payer || bill->legc >= METER_LEGS_MAX)
+	if (!r->present || !r->payer || bill->legc >= bill->legn)
 		return NULL;
 
 	l = &bill->legv[bill->legc];

@@ -46,7 +46,7 @@ int mtr_payer_summary_at(const struct payer *p, uint64_t t,
 			 struct money_summary *s)
 {
 	const struct meter_bill *bill = p->bill;
-	struct money_leg_charge lcv[METER_LEGS_MAX];
+	struct money_leg_charge lcv[METER_LEGS_CONF];
 	size_t n = 0;
 	int err;
 
@@ -72,7 +72,7 @@ int mtr_bill_cost_at(const struct meter_bill *bill, uint64_t t,
 		     int64_t *costp, int64_t *totalp,
 		     struct money_leg_charge *lcv)
 {
-	struct money_leg_charge own[METER_LEGS_MAX], pv[METER_LEGS_MAX];
+	struct money_leg_charge own[METER_LEGS_CONF], pv[METER_LEGS_CONF];
 	struct money_summary s;
 	int64_t cost = 0, total = 0;
 	int err = 0;

@@ -110,13 +110,14 @@ void mtr_payer_fire(struct mtr_node *n, uint64_t now)
 /** End the whole call: its money is used up */
 void mtr_bill_cut(struct meter_bill *bill)
 {
-	struct call *call = call_find(bill->call_id);
+	struct call *call = bill->conf ? NULL : call_find(bill->call_id);
 	uint64_t now;
 
 	log_info(NULL, "call=%s billing limit reached: hanging up",
 		 bill->call_id);
 	if (call)
 		(void)call_hangup(call, CAUSE_CREDIT_EXHAUSTED);
+	(void)mtr_conf_cut(bill);     /* a conference ends as a whole */
 
 	/* the legs ended with the hangup; whatever did not (no call) stops
 	 * being metered here all the same */

@@ -110,17 +110,10 @@ static void leg_changed(struct meter_bill *bill, const struct call_event *ev)
 }
 
 
-static void event_handler(const struct call_event *ev, void *arg)
+/** What the call model says about a bill's leg (a call's or a
+ *  conference's: the conference passes its participants' events on) */
+void mtr_event(struct meter_bill *bill, const struct call_event *ev)
 {
-	struct meter_bill *bill;
-	(void)arg;
-
-	if (!ev->call_id || ev->type == CALL_EV_APP)
-		return;
-	bill = mtr_bill_find(ev->call_id);
-	if (!bill)
-		return;
-
 	switch (ev->type) {
 
 	case CALL_EV_LEG_STATE:
@@ -135,13 +128,26 @@ static void event_handler(const struct call_event *ev, void *arg)
 		mtr_ask_play_done(bill, ev->leg_id);
 		break;
 
-	case CALL_EV_CALL_END:
-		mtr_settle_bill(bill);
-		break;
-
 	default:
 		break;
 	}
+}
+
+
+static void event_handler(const struct call_event *ev, void *arg)
+{
+	struct meter_bill *bill;
+	(void)arg;
+
+	if (!ev->call_id || ev->type == CALL_EV_APP)
+		return;
+	bill = mtr_bill_find(ev->call_id);
+	if (!bill || bill->conf)
+		return;
+	if (ev->type == CALL_EV_CALL_END)
+		mtr_settle_bill(bill);
+	else
+		mtr_event(bill, ev);
 }
 
 

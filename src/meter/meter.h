@@ -30,7 +30,10 @@
 #include "cb_meter.h"
 
 enum {
-	METER_LEGS_MAX = 8,            /**< legs of one bill, forks too     */
+	METER_LEGS_MAX = 8,            /**< legs of a call's bill, forks too */
+	METER_LEGS_CONF = 128,         /**< legs of a conference's bill:
+					    participants and their redials;
+					    the most any bill has          */
 	METER_GUARD_MS = 250,          /**< a cut comes this long before the
 					    increment that would not be
 					    covered starts                 */
@@ -155,18 +158,27 @@ struct meter_bill {
 	struct role rolev[METER_ROLE_MAX];
 	struct payer payerv[METER_ROLE_MAX];
 	unsigned payerc;
-	struct mleg legv[METER_LEGS_MAX];
 	unsigned legc;
+	unsigned legn;                 /* room in legv                      */
 	bool registered;
 	/* ask.c: the question put to the user */
 	struct tts_req *tts;
 	char ask_leg[CB_ID_LEN + 1];
 	bool prompt_playing;
+	/* conf.c: a conference's bill (NULL: a call's) */
+	struct mtr_conf *conf;         /* owned                             */
+	struct mleg legv[];            /* legn of them                      */
 };
 
 int  mtr_bill_alloc(struct meter_bill **billp, const char *call_id,
 		    const char *tenant_id, const struct store_money_tenant *mt,
 		    enum money_limit policy);
+int  mtr_bill_alloc_n(struct meter_bill **billp, const char *call_id,
+		      const char *tenant_id,
+		      const struct store_money_tenant *mt,
+		      enum money_limit policy, unsigned legs);
+struct call *mtr_bill_call(const struct meter_bill *bill,
+			   const char *leg_id);
 struct payer *mtr_bill_payer_add(struct meter_bill *bill,
 				 enum meter_payer kind,
 				 const char *account_id, const char *hold_id,
@@ -257,8 +269,15 @@ int  mtr_settle_all_now(void);
 
 int  mtr_extend_start(struct payer *p);
 
+/* ---- conf.c: a conference's bill ----------------------------------- */
+
+bool mtr_conf_cut(struct meter_bill *bill);
+struct call *mtr_conf_call(const struct meter_bill *bill, const char *leg_id);
+bool mtr_conf_cost(struct meter_bill *bill);
+
 /* ---- meter.c: configuration and the store ---------------------------- */
 
 struct store *meter_store(void);
+void mtr_event(struct meter_bill *bill, const struct call_event *ev);
 uint32_t meter_lead_ms(void);
 const char *meter_ask_text(void);

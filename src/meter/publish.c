@@ -30,6 +30,10 @@ static void publish_one(struct meter_bill *bill, struct mbuf *mb)
 {
 	struct call *call;
 
+	if (mtr_conf_cost(bill)) {     /* a conference renders its own */
+		++pub.published;
+		return;
+	}
 	mbuf_rewind(mb);
 	if (mbuf_printf(mb, "%H", mtr_render_cost, bill) ||
 	    mbuf_write_u8(mb, 0))
@@ -102,7 +106,7 @@ void mtr_publish_forget(struct meter_bill *bill)
 void mtr_publish_limit(struct payer *p, const char *what)
 {
 	struct meter_bill *bill = p->bill;
-	struct call *call = call_find(bill->call_id);
+	struct call *call = mtr_bill_call(bill, NULL);
 	char amount[40];
 	char *json = NULL;
 

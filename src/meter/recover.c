@@ -19,7 +19,7 @@
 #include <re.h>
 #include "meter.h"
 
-enum { RECOVER_MAX = 100000, CDRS_MAX = METER_LEGS_MAX };
+enum { RECOVER_MAX = 100000, CDRS_MAX = METER_LEGS_CONF };
 
 struct open_list {
 	char (*idv)[CB_ID_LEN + 1];
@@ -136,7 +136,7 @@ static int recover_one(struct store *st, const char *hold_id, bool *donep)
 	struct money_capture res;
 	struct store_charge ch;
 	struct store_hold h;
-	struct cdr_list cl;
+	struct cdr_list *clp;
 	int64_t tax = 0;
 	int err;
 
@@ -162,16 +162,21 @@ static int recover_one(struct store *st, const char *hold_id, bool *donep)
 		return err;
 	*donep = true;
 
-	cl.n = 0;
-	err = store_cdr_list_hold(st, h.id, cdr_collect, &cl);
+	/* a conference's bill has up to METER_LEGS_CONF rows: not on the
+	 * stack */
+	clp = mem_zalloc(sizeof(*clp), NULL);
+	if (!clp)
+		return ENOMEM;
+	err = store_cdr_list_hold(st, h.id, cdr_collect, clp);
 	if (!err) {
-		cdrs_close(&cl, &h);
-		err = store_cdr_put(st, cl.v, cl.n);
+		cdrs_close(clp, &h);
+		err = store_cdr_put(st, clp->v, clp->n);
 	}
 	if (!err) {
-		charge_make(&ch, &h, &mt, &cl, tax, &res);
+		charge_make(&ch, &h, &mt, clp, tax, &res);
 		err = store_charge_put(st, &ch, 1);
 	}
+	mem_deref(clp);
 	log_info(NULL, "call=%s hold=%s settled after restart at %lld + tax "
 		 "%lld (charged %lld)", h.ref + 5, h.id, (long long)h.metered,
 		 (long long)tax, (long long)res.charged);

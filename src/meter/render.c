@@ -186,7 +186,7 @@ int mtr_render_bill(struct re_printf *pf, const struct meter_bill *bill)
  */
 int mtr_render_cost(struct re_printf *pf, const struct meter_bill *bill)
 {
-	struct money_leg_charge lcv[METER_LEGS_MAX];
+	struct money_leg_charge lcv[METER_LEGS_CONF];
 	struct amt cost = {0, bill->digits}, total = {0, bill->digits};
 	int err;
 
