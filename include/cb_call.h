@@ -86,6 +86,8 @@ enum call_evtype {
 	CALL_EV_CALL_END,       /**< the last leg of a call ended       */
 	CALL_EV_APP,            /**< published by a subsystem above the
 				     call model (app_type, app_json)  */
+	CALL_EV_TALKING,        /**< a leg in a mixer started/stopped
+				     talking (voice activity)         */
 };
 
 /** One event, valid only during the handler call */
@@ -97,6 +99,7 @@ struct call_event {
 	enum leg_cause cause;
 	uint16_t sip_status;        /**< last final SIP status, 0 if none */
 	char digit;                 /**< CALL_EV_DTMF                     */
+	bool talking;               /**< CALL_EV_TALKING: the new state   */
 	uint64_t ts_ms;             /**< wall clock, ms since epoch       */
 	const char *app_type;       /**< CALL_EV_APP: "call.cost", ...    */
 	const char *app_json;       /**< CALL_EV_APP: JSON members, no

@@ -98,7 +98,8 @@ int  conf_party_update(const char *tenant, const char *id, const char *pid,
 int  conf_print(struct re_printf *pf, const char *tenant, const char *id);
 int  conf_party_print(struct re_printf *pf, const char *tenant,
 		      const char *id, const char *pid);
-int  conf_list_print(struct re_printf *pf, const char *tenant);
+int  conf_list_print(struct re_printf *pf, const char *tenant,
+		     const char *creator);
 /*
  * Money (src/conf/money.c, docs/conference.md "Money"): one
  * pre-authorization for the conference, every participant's leg metered
@@ -122,6 +123,18 @@ int  conf_billing_confirm(const char *tenant, const char *id);
 /* the web control page's check (constant time): the token is the
  * conference's own */
 bool conf_token_ok(const char *id, const char *token);
+/*
+ * The API's access rule (docs/conference.md "Access").  The creator is
+ * a user's or an API key's id, set once after conf_create (EEXIST if it
+ * is set already).  conf_access_ok: the conference is the tenant's,
+ * created by creator unless that is NULL, and its token is token unless
+ * that is NULL (constant time).  conf_list_print: creator NULL lists
+ * all of the tenant's.
+ */
+int  conf_creator_set(const char *tenant, const char *id,
+		      const char *creator);
+bool conf_access_ok(const char *tenant, const char *id, const char *creator,
+		    const char *token);
 
 /* pure helpers (status.c) */
 const char *conf_status_name(enum conf_status st);

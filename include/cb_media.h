@@ -46,12 +46,15 @@ enum media_ev_type {
 	MEDIA_EV_RTP_TIMEOUT,     /**< no RTP for timeout_ms after start   */
 	MEDIA_EV_DTMF,            /**< RFC 4733 digit received (at its end) */
 	MEDIA_EV_PLAY_DONE,       /**< a non-looping play/tone finished    */
+	MEDIA_EV_TALKING,         /**< a mixer member started/stopped
+				       talking (voice activity)            */
 };
 
 struct media_ev {
 	enum media_ev_type type;
 	char digit;               /**< MEDIA_EV_DTMF: 0-9 * # A-D           */
 	uint32_t dur_ms;          /**< MEDIA_EV_DTMF: duration             */
+	bool talking;             /**< MEDIA_EV_TALKING: the new state     */
 };
 
 /** Called on the re_main thread, never after mem_deref() of the handle */

@@ -99,6 +99,9 @@ struct meter_host {
 					any live call of the conference   */
 	void (*cut_h)(void *arg);     /**< the hold is used up: end it    */
 	void (*cost_h)(void *arg);    /**< the running cost moved         */
+	/** policy ask: play wav (NULL: stop it) to everyone in the
+	 *  mixer; how many hear it */
+	unsigned (*ask_h)(const char *wav, void *arg);
 	void *arg;
 };
 

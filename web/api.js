@@ -3,15 +3,17 @@
  * window.cbApi.  client(state, ended) is the page's JSON client of the
  * API: same origin, the session cookie, and on every state-changing
  * request the session's CSRF token (state.csrf) in X-CSRF-Token; a 401
- * while signed in (state.on) calls ended().  It answers { status, data }
+ * while signed in (state.on) calls ended().  An optional fourth argument
+ * adds headers of the page's own to one call (the conference page's
+ * X-Conference-Token).  It answers { status, data }
  * (data: the JSON body or null) and throws if callbridge is unreachable.
  * errText() puts an error answer in words; el() makes an element. */
 'use strict';
 
 window.cbApi = (function () {
   function client(state, ended) {
-    return async function api(method, path, body) {
-      const h = {};
+    return async function api(method, path, body, extra) {
+      const h = Object.assign({}, extra || {});
       if (body !== undefined) h['Content-Type'] = 'application/json';
       if (method !== 'GET' && state.csrf) h['X-CSRF-Token'] = state.csrf;
       const r = await fetch(path, { method, headers: h,

@@ -24,7 +24,10 @@
  * The money routes (rates, authorize, summary) may be missing on a
  * server: the page then says "not available" and goes on without them.
  * Signed-in users only (web/api.js: session cookie, CSRF token on every
- * state-changing request).  Plain JS, same origin, no external assets. */
+ * state-changing request); every /v1/conferences/{id}/... request also
+ * carries the control token of the URL in X-Conference-Token, without
+ * which the server answers 404.  Plain JS, same origin, no external
+ * assets. */
 'use strict';
 
 (function () {
@@ -43,9 +46,13 @@
   const request = window.cbApi.client(state,
     () => showLogin('Your session ended. Sign in again.'));
 
+  /* the conference's routes want its control token (a web session may
+   * use only conferences whose token it has) */
   async function api(method, path, body) {
+    const h = state.token && path.startsWith('/v1/conferences/')
+      ? { 'X-Conference-Token': state.token } : undefined;
     try {
-      return await request(method, path, body);
+      return await request(method, path, body, h);
     } catch (e) {
       return { status: 0, data: null };
     }

@@ -359,6 +359,7 @@ void api_conf_party_update(struct api_req *req);
 void api_conf_party_hangup(struct api_req *req);
 void api_conf_rates(struct api_req *req);
 void api_conf_runtime_error(struct api_req *req, int err);
+bool api_conf_access(struct api_req *req);
 void api_conf_reply_view(struct api_req *req, uint16_t scode,
 			 const char *id, const char *pid, const char *token);
 struct meter_refusal;

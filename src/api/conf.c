@@ -9,7 +9,14 @@
  * chooses.  GET shows the live status of every participant.
  *
  * Every route is scoped to the caller's tenant: another tenant's
- * conference is answered as missing (404).  Input is checked completely
+ * conference is answered as missing (404).  Customers may use them too,
+ * and a conference remembers who created it (a user's or an API key's
+ * id).  The access rule (api_conf_access, docs/conference.md "Access"):
+ * an API key of the tenant (server to server) may use any of its
+ * conferences; a request with a web session must also show the
+ * conference's control token in X-Conference-Token, and a customer only
+ * sees and lists the conferences it created.  A refusal is the 404 of a
+ * missing conference, so ids cannot be probed.  Input is checked completely
  * before anything changes: a refused request changes nothing.  A dial of
  * a billed conference whose number is not rated yet is answered once the
  * meter has rated it and grown the hold (party_rate); the money routes
@@ -316,12 +323,54 @@ void api_conf_runtime_error(struct api_req *req, int err)
 }
 
 
+/* ---- access ------------------------------------------------------------- */
+
+/* whose conferences a principal may see: NULL all of the tenant's, or
+ * the creator id of a customer's own */
+static const char *who_creator(const struct cb_principal *who)
+{
+	if (who->role != CB_ROLE_CUSTOMER)
+		return NULL;
+	return who->kind == CB_AUTH_KEY ? who->key_id : who->user_id;
+}
+
+
+/**
+ * May the caller use the conference req->param[0]?  If not, it is
+ * answered 404 not_found -- missing, another tenant's, another
+ * customer's, or a web session without the conference's token in
+ * X-Conference-Token (compared in constant time): all alike.
+ */
+bool api_conf_access(struct api_req *req)
+{
+	char token[CONF_TOKEN_LEN + 1] = "";
+	const struct http_hdr *h;
+	bool ok;
+
+	if (req->who.kind == CB_AUTH_KEY) {
+		ok = conf_access_ok(req->who.tenant_id, req->param[0],
+				    who_creator(&req->who), NULL);
+	}
+	else {
+		h = http_msg_xhdr(req->msg, "X-Conference-Token");
+		if (h && h->val.l == CONF_TOKEN_LEN)
+			(void)pl_strcpy(&h->val, token, sizeof(token));
+		ok = req->who.kind == CB_AUTH_SESSION &&
+			conf_access_ok(req->who.tenant_id, req->param[0],
+				       who_creator(&req->who), token);
+	}
+	if (!ok)
+		api_error(req, 404, "not_found", NULL, "no such conference");
+	return ok;
+}
+
+
 /* ---- routes -------------------------------------------------------------- */
 
 /** POST /v1/conferences */
 void api_conf_create(struct api_req *req)
 {
-	char id[CB_ID_LEN + 1], token[CONF_TOKEN_LEN + 1];
+	char id[CB_ID_LEN + 1] = "", token[CONF_TOKEN_LEN + 1];
 	struct conf_body *b;
 	int err;
 
@@ -337,7 +386,13 @@ void api_conf_create(struct api_req *req)
 		goto out;
 	err = conf_create(req->who.tenant_id, b->name, &b->owner, b->pv,
 			  b->pc, &b->opts, id, token);
+	if (!err)
+		err = conf_creator_set(req->who.tenant_id, id,
+				       req->who.kind == CB_AUTH_KEY ?
+				       req->who.key_id : req->who.user_id);
 	if (err) {
+		if (id[0])               /* created, but nobody's */
+			(void)conf_end(req->who.tenant_id, id);
 		api_conf_runtime_error(req, err);
 		goto out;
 	}
@@ -347,13 +402,15 @@ void api_conf_create(struct api_req *req)
 }
 
 
-/** GET /v1/conferences: the tenant's conferences in memory */
+/** GET /v1/conferences: the tenant's conferences in memory (a
+ *  customer's: its own) */
 void api_conf_list(struct api_req *req)
 {
 	struct mbuf *mb = mbuf_alloc(1024);
 	struct re_printf pf = {mb_write, mb};
 
-	if (!mb || conf_list_print(&pf, req->who.tenant_id)) {
+	if (!mb || conf_list_print(&pf, req->who.tenant_id,
+				   who_creator(&req->who))) {
 		api_error(req, 500, "internal", NULL, "cannot print");
 		mem_deref(mb);
 		return;
@@ -366,6 +423,8 @@ void api_conf_list(struct api_req *req)
 /** GET /v1/conferences/{id} */
 void api_conf_get(struct api_req *req)
 {
+	if (!api_conf_access(req))
+		return;
 	api_conf_reply_view(req, 200, req->param[0], NULL, NULL);
 }
 
@@ -373,8 +432,11 @@ void api_conf_get(struct api_req *req)
 /** DELETE /v1/conferences/{id}, POST /v1/conferences/{id}/end */
 void api_conf_end(struct api_req *req)
 {
-	int err = conf_end(req->who.tenant_id, req->param[0]);
+	int err;
 
+	if (!api_conf_access(req))
+		return;
+	err = conf_end(req->who.tenant_id, req->param[0]);
 	if (err && err != EALREADY) {
 		api_conf_runtime_error(req, err);
 		return;
@@ -391,6 +453,8 @@ void api_conf_party_add(struct api_req *req)
 	struct odict_entry e;
 	int err;
 
+	if (!api_conf_access(req))
+		return;
 	if (!api_need_body(req, "{name?, number}"))
 		return;
 	memset(&in, 0, sizeof(in));
@@ -501,6 +565,8 @@ void api_conf_party_update(struct api_req *req)
 	const struct odict_entry *e;
 	int err;
 
+	if (!api_conf_access(req))
+		return;
 	if (!api_need_body(req, "{action?: dial|hangup, mute?, deaf?, "
 			   "hold?, number?, name?}"))
 		return;
@@ -546,6 +612,8 @@ void api_conf_party_hangup(struct api_req *req)
 	struct conf_party_change ch;
 	int err;
 
+	if (!api_conf_access(req))
+		return;
 	memset(&ch, 0, sizeof(ch));
 	ch.mute = ch.deaf = ch.hold = -1;
 	ch.action = "hangup";

@@ -18,7 +18,11 @@
  * its id, so its charge rows and CDRs are those of a "call" whose id is
  * the conference's -- the summary and the trouble report are the routes
  * of billed calls (charges.c) on that id.  Every route is scoped to the
- * caller's tenant.
+ * caller's tenant and follows the access rule of conf.c
+ * (api_conf_access: a web session shows the conference's token, a
+ * customer uses only its own).  The summary and the trouble report need
+ * the conference in memory for that, i.e. until CONF_LINGER_MS after
+ * its end, unless the caller uses an API key.
  */
 #include <string.h>
 #include <re.h>
@@ -53,9 +57,12 @@ void api_conf_refusal(struct api_req *req, const struct meter_refusal *r)
 /** GET /v1/conferences/{id}/rates */
 void api_conf_rates(struct api_req *req)
 {
-	char (*numv)[24] = mem_zalloc(CONF_PARTIES_MAX * sizeof(*numv), NULL);
+	char (*numv)[24];
 	unsigned n = 0;
 
+	if (!api_conf_access(req))
+		return;
+	numv = mem_zalloc(CONF_PARTIES_MAX * sizeof(*numv), NULL);
 	if (!numv) {
 		api_error(req, 500, "internal", NULL, "out of memory");
 		return;
@@ -149,6 +156,8 @@ void api_conf_authorize(struct api_req *req)
 	struct auth_job *j;
 	int limit, err;
 
+	if (!api_conf_access(req))
+		return;
 	if (!api_need_body(req, "{account, method? (a card's id), limit?: "
 			   "extend|ask|cut}") ||
 	    !api_body_known(req, known, ARRAY_SIZE(known),
@@ -199,8 +208,11 @@ void api_conf_authorize(struct api_req *req)
 /** POST /v1/conferences/{id}/billing/confirm */
 void api_conf_billing_confirm(struct api_req *req)
 {
-	int err = conf_billing_confirm(req->who.tenant_id, req->param[0]);
+	int err;
 
+	if (!api_conf_access(req))
+		return;
+	err = conf_billing_confirm(req->who.tenant_id, req->param[0]);
 	if (err == ENOENT)
 		api_error(req, 404, "not_found", NULL, "no such conference");
 	else if (err == EACCES)
@@ -214,11 +226,24 @@ void api_conf_billing_confirm(struct api_req *req)
 }
 
 
+/* the bill outlives the conference in memory: an API key of the tenant
+ * (not a customer's) may still read it then */
+static bool bill_access(struct api_req *req)
+{
+	if (req->who.kind == CB_AUTH_KEY &&
+	    req->who.role != CB_ROLE_CUSTOMER)
+		return true;
+	return api_conf_access(req);
+}
+
+
 /** GET /v1/conferences/{id}/summary: the charges of the conference's
  *  bill (running, then final; from the store after the conference has
  *  left memory) */
 void api_conf_summary(struct api_req *req)
 {
+	if (!bill_access(req))
+		return;
 	api_call_charges(req);
 }
 
@@ -226,5 +251,7 @@ void api_conf_summary(struct api_req *req)
 /** POST /v1/conferences/{id}/legs/{leg}/trouble */
 void api_conf_trouble(struct api_req *req)
 {
+	if (!bill_access(req))
+		return;
 	api_leg_trouble(req);
 }

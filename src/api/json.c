@@ -111,6 +111,7 @@ static const char *event_type_name(const struct call_event *ev)
 	case CALL_EV_BRIDGED:   return "call.bridged";
 	case CALL_EV_CALL_END:  return "call.ended";
 	case CALL_EV_APP:       return ev->app_type ? ev->app_type : "app";
+	case CALL_EV_TALKING:   return "leg.talking";
 	default:                return "unknown";
 	}
 }
@@ -175,6 +176,11 @@ int api_json_event(struct re_printf *pf, const struct call_event *ev)
 	case CALL_EV_DTMF:
 		err |= re_hprintf(pf, ",\"digit\":\"%c\"",
 				  ev->digit ? ev->digit : '?');
+		break;
+
+	case CALL_EV_TALKING:
+		err |= re_hprintf(pf, ",\"talking\":%s",
+				  ev->talking ? "true" : "false");
 		break;
 
 	case CALL_EV_APP:

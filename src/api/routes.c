@@ -12,8 +12,9 @@
  * (api_dispatch() answers 403 forbidden to the others): API_ANY_ROLE for
  * who-am-I routes, API_ADMINS for the platform's tenants, and by default
  * (no role named) API_MANAGERS, admin and operator: calls, events, users,
- * keys and money (customers may also ask for a quote).  Agents and customers only get what names them.  An API key
- * acts as an operator of its tenant.  Which tenant's objects a manager
+ * keys and money (customers may also ask for a quote, and use
+ * conferences: src/api/conf.c's access rule).  Agents and customers only
+ * get what names them.  An API key acts as an operator of its tenant.  Which tenant's objects a manager
  * may touch is the handler's business (an operator: its own only).
  */
 #include <string.h>
@@ -188,39 +189,47 @@ static const struct route routes[] = {
 	 "participants?: [{name?, number}], name?, options?: "
 	 "{announce_join, confirm_dtmf, end_when_owner_leaves, "
 	 "max_participants, confirm_s, ring_timeout_s, billing_required}} "
-	 "-> {token, conference}", API_AUTH},
+	 "-> {token, conference}", API_MANAGERS | API_CUSTOMERS | API_AUTH},
 	{"GET",    "/v1/conferences", api_conf_list,
 	 "the tenant's conferences (active, and ended for 10 min)",
-	 API_AUTH},
+	 API_MANAGERS | API_CUSTOMERS | API_AUTH},
 	{"GET",    "/v1/conferences/{}", api_conf_get,
 	 "a conference with the live status of every participant",
-	 API_AUTH},
+	 API_MANAGERS | API_CUSTOMERS | API_AUTH},
 	{"DELETE", "/v1/conferences/{}", api_conf_end,
-	 "end it: every participant hung up in one action", API_AUTH},
+	 "end it: every participant hung up in one action",
+	 API_MANAGERS | API_CUSTOMERS | API_AUTH},
 	{"POST",   "/v1/conferences/{}/end", api_conf_end,
-	 "end it (as DELETE)", API_AUTH},
+	 "end it (as DELETE)", API_MANAGERS | API_CUSTOMERS | API_AUTH},
 	{"POST",   "/v1/conferences/{}/participants", api_conf_party_add,
-	 "add a participant, on-hook: {name?, number}", API_AUTH},
+	 "add a participant, on-hook: {name?, number}",
+	 API_MANAGERS | API_CUSTOMERS | API_AUTH},
 	{"PATCH",  "/v1/conferences/{}/participants/{}",
 	 api_conf_party_update, "{action?: dial|hangup, mute?, deaf?, "
-	 "hold?, number? (on-hook only), name?}", API_AUTH},
+	 "hold?, number? (on-hook only), name?}",
+	 API_MANAGERS | API_CUSTOMERS | API_AUTH},
 	{"DELETE", "/v1/conferences/{}/participants/{}",
-	 api_conf_party_hangup, "hang up one participant", API_AUTH},
+	 api_conf_party_hangup, "hang up one participant",
+	 API_MANAGERS | API_CUSTOMERS | API_AUTH},
 	{"GET",    "/v1/conferences/{}/rates", api_conf_rates,
 	 "the Rate button: per participant and total per minute, and the "
-	 "pre-authorization it would take", API_AUTH},
+	 "pre-authorization it would take",
+	 API_MANAGERS | API_CUSTOMERS | API_AUTH},
 	{"POST",   "/v1/conferences/{}/authorize", api_conf_authorize,
 	 "pre-authorize before dialing: {account, method? (a card id), "
-	 "limit?: extend|ask|cut}; 402 when declined", API_AUTH},
+	 "limit?: extend|ask|cut}; 402 when declined",
+	 API_MANAGERS | API_CUSTOMERS | API_AUTH},
 	{"POST",   "/v1/conferences/{}/billing/confirm",
 	 api_conf_billing_confirm,
-	 "go on past the authorized amount (limit policy ask)", API_AUTH},
+	 "go on past the authorized amount (limit policy ask)",
+	 API_MANAGERS | API_CUSTOMERS | API_AUTH},
 	{"GET",    "/v1/conferences/{}/summary", api_conf_summary,
 	 "the charge summary: per leg number, duration, charge; subtotal, "
-	 "minimum adjustment, tax, total; final once settled", API_AUTH},
+	 "minimum adjustment, tax, total; final once settled",
+	 API_MANAGERS | API_CUSTOMERS | API_AUTH},
 	{"POST",   "/v1/conferences/{}/legs/{}/trouble", api_conf_trouble,
 	 "report trouble on a finished leg: {kind, text?}; credits at most "
-	 "one minute, once per leg", API_AUTH},
+	 "one minute, once per leg", API_MANAGERS | API_CUSTOMERS | API_AUTH},
 	{"GET",    "/v1/cdrs", api_cdrs_list,
 	 "the tenant's finished CDRs: ?after=SEQ&limit=N", API_AUTH},
 	{"GET",    "/v1/events", api_events,

@@ -279,6 +279,13 @@ void leg_media_handler(struct media_ep *ep, const struct media_ev *ev,
 		cev.type = CALL_EV_PLAY_DONE;
 		call_publish(&cev);
 		break;
+
+	case MEDIA_EV_TALKING:
+		log_debug(leg->ctx, "talking=%d", ev->talking);
+		cev.type = CALL_EV_TALKING;
+		cev.talking = ev->talking;
+		call_publish(&cev);
+		break;
 	}
 }
 

@@ -15,7 +15,9 @@
  *
  * The control token (33 random bytes, base64url) is for the owner's web
  * page: it is shown once, in the creation's answer, and compared in
- * constant time.
+ * constant time.  The creator (a user's or an API key's id) is the API's
+ * too: web sessions must show the token, customers only see their own
+ * (conf_access_ok, docs/conference.md "Access").
  */
 #include <string.h>
 #include <sodium.h>
@@ -105,6 +107,36 @@ bool conf_token_ok(const char *id, const char *token)
 	if (!cf || !token || strlen(token) != CONF_TOKEN_LEN)
 		return false;
 	return sodium_memcmp(cf->token, token, CONF_TOKEN_LEN) == 0;
+}
+
+
+int conf_creator_set(const char *tenant, const char *id,
+		     const char *creator)
+{
+	struct conf *cf = conf_find(tenant, id);
+
+	if (!cf)
+		return ENOENT;
+	if (!str_isset(creator) || strlen(creator) > CB_ID_LEN)
+		return EINVAL;
+	if (cf->creator[0])
+		return EEXIST;
+	str_ncpy(cf->creator, creator, sizeof(cf->creator));
+	return 0;
+}
+
+
+bool conf_access_ok(const char *tenant, const char *id, const char *creator,
+		    const char *token)
+{
+	const struct conf *cf = str_isset(tenant) ? conf_find(tenant, id)
+		: NULL;
+
+	if (!cf)
+		return false;
+	if (creator && (!cf->creator[0] || strcmp(cf->creator, creator)))
+		return false;
+	return !token || conf_token_ok(id, token);
 }
 
 
@@ -402,7 +434,7 @@ static int conf_json(struct re_printf *pf, const struct conf *cf)
 	err |= cf->ended ? re_hprintf(pf, "%llu", cf->ended_ms)
 			 : re_hprintf(pf, "null");
 	err |= re_hprintf(pf, ",\"in_conference\":%u,\"options\":%H,"
-			  "\"talking_supported\":false,\"cost\":%H,"
+			  "\"talking_supported\":true,\"cost\":%H,"
 			  "\"billing\":%H,\"participants\":[", connected,
 			  opts_json, &cf->opts, conf_money_cost_json, cf,
 			  conf_money_json, cf);
@@ -433,7 +465,8 @@ int conf_party_print(struct re_printf *pf, const char *tenant,
 }
 
 
-int conf_list_print(struct re_printf *pf, const char *tenant)
+int conf_list_print(struct re_printf *pf, const char *tenant,
+		    const char *creator)
 {
 	bool first = true;
 	struct le *le;
@@ -443,7 +476,8 @@ int conf_list_print(struct re_printf *pf, const char *tenant)
 	LIST_FOREACH(&rt.confs, le) {
 		const struct conf *cf = le->data;
 
-		if (tenant && strcmp(cf->tenant, tenant))
+		if ((tenant && strcmp(cf->tenant, tenant)) ||
+		    (creator && strcmp(cf->creator, creator)))
 			continue;
 		err |= re_hprintf(pf, "%s%H", first ? "" : ",", conf_json,
 				  cf);

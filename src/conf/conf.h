@@ -48,6 +48,7 @@ struct conf_party {
 	char call_id[CB_ID_LEN + 1];   /* of the last call, "" if none    */
 	enum conf_stage stage;
 	bool muted, deaf, held;
+	bool talking;                  /* its leg's voice activity (media) */
 	bool answered;                 /* the current call was answered   */
 	bool by_us;                    /* the API/end hung it up          */
 	uint64_t dialed_ms, answered_ms, joined_ms, left_ms;
@@ -56,6 +57,7 @@ struct conf_party {
 	char mleg_id[CB_ID_LEN + 1];   /* the metered leg, "" if none     */
 	int64_t cost_done;             /* of its earlier legs             */
 	uint64_t billed_s_done;
+	bool asked;                    /* hears the limit question now    */
 };
 
 struct conf {
@@ -64,6 +66,7 @@ struct conf {
 	char tenant[CB_ID_LEN + 1];
 	char name[CONF_NAME_MAX + 1];
 	char token[CONF_TOKEN_LEN + 1];
+	char creator[CB_ID_LEN + 1];    /* a user's or API key's id, or "" */
 	struct conf_opts opts;
 	struct list parties;           /* struct conf_party, owned        */
 	struct media_mixer *mx;        /* owned                           */

@@ -22,8 +22,8 @@
  *    (conf_money_event): answers and ends meter the legs, DTMF 1 answers
  *    the limit question of policy `ask`;
  *  - the meter's limit machinery is the monitor: policy `extend`
- *    re-authorizes, `ask` asks the payer's leg (the first one dialed and
- *    still up, normally the owner's) and the web page, `cut` (or a
+ *    re-authorizes, `ask` asks the web page and, on the bridge, everyone
+ *    in the mixer (host_ask; DTMF 1 from any of them), `cut` (or a
  *    refused re-authorization) calls cut(): the announcement is played to
  *    everyone, then the conference ends;
  *  - when the conference has ended and every participant's call is gone,
@@ -117,6 +117,40 @@ static void host_cut(void *arg)
 }
 
 
+/*
+ * Policy ask: the question is put on the bridge.  The mixer has no source
+ * of its own (a member is an endpoint), so the prompt is played to each
+ * participant in the mixer: a play overrides the endpoint's mix while it
+ * runs and the mix resumes by itself when it ends or is stopped, and the
+ * participant keeps being heard by the others meanwhile.  Who joins
+ * later does not hear it.  Any of them may press 1 (conf_money_event
+ * passes digits of the participants in the mixer only: a 1 to join is
+ * not a 1 to pay).
+ */
+static unsigned host_ask(const char *wav, void *arg)
+{
+	struct conf *cf = arg;
+	unsigned n = 0;
+	struct le *le;
+
+	LIST_FOREACH(&cf->parties, le) {
+		struct conf_party *p = le->data;
+
+		if (!wav) {
+			if (p->asked && p->leg)
+				(void)leg_stop(p->leg);
+			p->asked = false;
+		}
+		else if (p->leg && p->stage == CONF_STAGE_IN &&
+			 !leg_play(p->leg, wav, false)) {
+			p->asked = true;
+			++n;
+		}
+	}
+	return n;
+}
+
+
 static int amount_json(struct re_printf *pf, int64_t v, unsigned digits)
 {
 	char buf[40];
@@ -204,7 +238,8 @@ static void authorized(struct meter_bill *bill, const struct meter_refusal *r,
 					    "the conference has ended"};
 	}
 	else if (!r->err) {
-		host = (struct meter_host){host_call, host_cut, host_cost, cf};
+		host = (struct meter_host){host_call, host_cut, host_cost,
+					   host_ask, cf};
 		if (meter_conf_start(bill, &host)) {
 			rr = (struct meter_refusal){EIO, "internal", NULL,
 						    "cannot start metering"};
@@ -410,6 +445,7 @@ void conf_money_dialed(struct conf_party *p, const struct leg *leg)
 {
 	int err;
 
+	p->asked = false;              /* a new leg hears nothing yet     */
 	if (!p->cf->authorized || !leg)
 		return;
 	err = meter_conf_leg_add(p->cf->id, leg,
@@ -425,8 +461,14 @@ void conf_money_dialed(struct conf_party *p, const struct leg *leg)
 
 void conf_money_event(struct conf_party *p, const struct call_event *ev)
 {
-	if (p->cf->authorized)
-		meter_conf_event(p->cf->id, ev);
+	if (ev->type == CALL_EV_PLAY_DONE && ev->leg && ev->leg == p->leg)
+		p->asked = false;
+	if (!p->cf->authorized)
+		return;
+	if (ev->type == CALL_EV_DTMF &&
+	    (!ev->leg || ev->leg != p->leg || p->stage != CONF_STAGE_IN))
+		return;
+	meter_conf_event(p->cf->id, ev);
 }
 
 

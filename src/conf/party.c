@@ -13,7 +13,8 @@
  *  3. joining the mixer (and leaving it, when a joined leg ends) beeps
  *     to the owner, if the owner is in.
  *
- * Every status change, and every change of mute/deaf/hold, goes through
+ * Every status change, and every change of mute/deaf/hold or of talking
+ * (the media engine's voice activity, CALL_EV_TALKING), goes through
  * conf_party_set(), which publishes "conference.participant" on the
  * participant's call (the tenant's WebSocket and webhooks see it).
  */
@@ -88,7 +89,7 @@ int conf_party_json(struct re_printf *pf, const struct conf_party *p)
 			  "\"owner\":%s,\"status\":\"%s\",\"cause\":%H,"
 			  "\"stage\":\"%s\",\"in_conference\":%s,"
 			  "\"muted\":%s,\"deaf\":%s,\"held\":%s,"
-			  "\"talking\":false,\"call_id\":%H,"
+			  "\"talking\":%s,\"call_id\":%H,"
 			  "\"dialed_ms\":%H,\"answered_ms\":%H,"
 			  "\"joined_ms\":%H,\"left_ms\":%H,%H}",
 			  p->id, conf_json_str, p->name, conf_json_str,
@@ -99,7 +100,9 @@ int conf_party_json(struct re_printf *pf, const struct conf_party *p)
 			  p->stage == CONF_STAGE_IN ? "true" : "false",
 			  p->muted ? "true" : "false",
 			  p->deaf ? "true" : "false",
-			  p->held ? "true" : "false", conf_json_str,
+			  p->held ? "true" : "false",
+			  p->talking && p->stage == CONF_STAGE_IN ?
+			  "true" : "false", conf_json_str,
 			  p->call_id[0] ? p->call_id : NULL,
 			  ms_json, &p->dialed_ms, ms_json, &p->answered_ms,
 			  ms_json, &p->joined_ms, ms_json, &p->left_ms,
@@ -260,7 +263,7 @@ static void ended(struct conf_party *p, enum leg_cause cause)
 	tmr_cancel(&p->tmr_confirm);
 	p->leg = NULL;
 	p->stage = CONF_STAGE_NONE;
-	p->held = false;
+	p->held = p->talking = false;
 	p->left_ms = call_now_ms();
 	if (!p->cause[0])
 		str_ncpy(p->cause, cause_name(cause), sizeof(p->cause));
@@ -367,6 +370,13 @@ void conf_party_event(const struct call_event *ev, void *arg)
 			play_done(p);
 		break;
 
+	case CALL_EV_TALKING:
+		if (ev->leg && ev->leg == p->leg && p->talking != ev->talking) {
+			p->talking = ev->talking;
+			conf_party_set(p, p->st);
+		}
+		break;
+
 	case CALL_EV_CALL_END:
 		p->call = NULL;
 		p->leg = NULL;
@@ -412,7 +422,7 @@ int conf_party_dial(struct conf_party *p)
 	p->call = call;
 	str_ncpy(p->call_id, call_id(call), sizeof(p->call_id));
 	p->leg = NULL;
-	p->answered = p->by_us = false;
+	p->answered = p->by_us = p->talking = false;
 	p->cause[0] = '\0';
 	p->stage = CONF_STAGE_NONE;
 	p->dialed_ms = call_now_ms();

@@ -163,6 +163,14 @@ void media_ev_post(const struct mep *m, enum media_ev_type type,
 }
 
 
+/* worker side: a member's talking flag changed (the ring carries it in
+ * dur_ms) */
+void media_ev_talking(const struct mep *m, bool on)
+{
+	media_ev_post(m, MEDIA_EV_TALKING, 0, on ? 1 : 0);
+}
+
+
 static void ev_dispatch(const struct mev *e)
 {
 	struct media_ev ev;
@@ -178,6 +186,10 @@ static void ev_dispatch(const struct mev *e)
 	ev.type = (enum media_ev_type)e->type;
 	ev.digit = e->digit;
 	ev.dur_ms = e->dur_ms;
+	if (ev.type == MEDIA_EV_TALKING) {
+		ev.talking = e->dur_ms != 0;
+		ev.dur_ms = 0;
+	}
 	ep->evh(ep, &ev, ep->arg);
 }
 

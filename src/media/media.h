@@ -230,6 +230,21 @@ struct mix_io {
 	int16_t *out;          /**< what it hears                          */
 };
 
+/** Voice activity of a member (see vad.c); the owning worker only */
+enum {
+	MEDIA_VAD_LEVEL     = 300,  /**< mean |sample| of a loud frame   */
+	MEDIA_VAD_ON_FRAMES = 2,    /**< loud frames in a row: talking   */
+	MEDIA_VAD_OFF_MS    = 300,  /**< quiet this long: not talking    */
+	MEDIA_VAD_GAP_MS    = 60,   /**< loud frames further apart are
+					 not "in a row"                  */
+};
+
+struct mvad {
+	uint64_t loud_ms;      /**< media clock of the last loud frame     */
+	uint8_t run;           /**< loud frames in a row, up to ON_FRAMES  */
+	bool talking;
+};
+
 /** A member's frame queue (see mix.c): depth, and ticks per shed check */
 enum { MEDIA_MIX_DEPTH = 4, MEDIA_MIX_SHED_TICKS = 50 };
 
@@ -242,6 +257,7 @@ struct mmember {
 	uint8_t qticks;        /**< ticks in this period                   */
 	int16_t q[MEDIA_MIX_DEPTH][MEDIA_FRAME];
 	int16_t out[MEDIA_FRAME];
+	struct mvad vad;       /**< is it talking (vad.c)                  */
 };
 
 /**
@@ -405,6 +421,7 @@ int  media_ep_move(struct media_ep *ep, struct media_wk *wk);
 void media_ep_base_drop(struct media_ep *ep);
 void media_ev_post(const struct mep *m, enum media_ev_type type,
 		   char digit, uint32_t dur_ms);       /* any thread */
+void media_ev_talking(const struct mep *m, bool on); /* any thread */
 uint64_t media_clock_ms(void);                         /* any thread */
 uint64_t media_clock_ns(void);                         /* any thread */
 
@@ -509,6 +526,11 @@ void media_mix_rx(struct media_wk *wk, struct mep *m, uint8_t *pkt,
 int  media_mix_add(struct mmix *mx, struct mep *m, struct mmember *mb);
 void media_mix_remove(struct mep *m);
 void media_mix_close(struct mmix *mx);
+
+/* vad.c (worker side, pure) */
+uint32_t media_vad_level(const int16_t *pcm);
+bool media_vad_frame(struct mvad *v, uint32_t level, uint64_t now_ms);
+bool media_vad_idle(struct mvad *v, uint64_t now_ms);
 
 /* rtcp.c (worker side) */
 void media_rtcp_recv(struct media_wk *wk, struct mep *m);

@@ -23,6 +23,11 @@
  * straight between them (like a bridge, transcoding if needed); a lone
  * member, or a deaf one, gets silence frames so its RTP keeps flowing.
  *
+ * Every member's frames also feed its voice activity flag (vad.c): the
+ * frame is decoded anyway in a mixing room, and in a room of one or two
+ * the payload is decoded into the worker's scratch just for its level.
+ * Each tick checks every member's flag for silence that stopped coming.
+ *
  * Each mixer counts its frames (mixed, missing in a tick, dropped before
  * a tick) and times every tick, sends included, into a
  * log-linear histogram (struct mmix_stats): two clock reads per mixer per
@@ -126,6 +131,24 @@ bool media_mix(struct mix_io *v, size_t n, size_t samples)
 }
 
 
+/** A member's frame arrived: its level feeds the talking flag */
+static void member_level(struct media_wk *wk, struct mmember *mb,
+			 const int16_t *pcm)
+{
+	if (media_vad_frame(&mb->vad, media_vad_level(pcm),
+			    wk->now))
+		media_ev_talking(mb->ep, mb->vad.talking);
+}
+
+
+/** A tick: a member that stopped sending loud frames stops talking */
+static void member_idle(struct media_wk *wk, struct mmember *mb)
+{
+	if (media_vad_idle(&mb->vad, wk->now))
+		media_ev_talking(mb->ep, false);
+}
+
+
 static void silence_tick(struct media_wk *wk, struct mmix *mx)
 {
 	struct le *le;
@@ -137,6 +160,7 @@ static void silence_tick(struct media_wk *wk, struct mmix *mx)
 		mb->qlen = 0;
 		mb->qticks = 0;
 		mb->qmin = 0;
+		member_idle(wk, mb);
 		if ((mx->n == 1 || mb->ep->deaf) &&
 		    media_mep_base_may_send(mb->ep))
 			media_tx_send_pcm(wk, mb->ep, wk->pcm);
@@ -220,6 +244,7 @@ void media_mix_tick(struct media_wk *wk, struct mmix *mx)
 		if (media_mep_base_may_send(mb->ep))
 			media_tx_send_pcm(wk, mb->ep, mb->out);
 		media_mix_pop(mx, mb);
+		member_idle(wk, mb);
 	}
 
 	st_add(&mx->st.mixed, 1);
@@ -241,6 +266,15 @@ void media_mix_rx(struct media_wk *wk, struct mep *m, uint8_t *pkt,
 	if (!mb)
 		return;
 	mx = mb->mx;
+	n = h->plen < MEDIA_FRAME ? h->plen : MEDIA_FRAME;
+
+	if (mx->n < 3) {
+		/* no mixing: decoded only for the level */
+		frame = wk->pcm;
+		media_g711_decode(frame, pkt + h->hlen, n, h->pt);
+		memset(frame + n, 0, (MEDIA_FRAME - n) * sizeof(int16_t));
+		member_level(wk, mb, frame);
+	}
 
 	if (mx->n == 2) {
 		struct le *le = list_head(&mx->members);
@@ -256,10 +290,10 @@ void media_mix_rx(struct media_wk *wk, struct mep *m, uint8_t *pkt,
 
 	frame = media_mix_push(mx, mb);
 
-	n = h->plen < MEDIA_FRAME ? h->plen : MEDIA_FRAME;
 	media_g711_decode(frame, pkt + h->hlen, n, h->pt);
 	if (n < MEDIA_FRAME)
 		memset(frame + n, 0, (MEDIA_FRAME - n) * sizeof(int16_t));
+	member_level(wk, mb, frame);
 }
 
 
@@ -295,6 +329,8 @@ void media_mix_remove(struct mep *m)
 
 	list_unlink(&mb->le);
 	--mb->mx->n;
+	if (mb->vad.talking)    /* out of the room: not talking there */
+		media_ev_talking(m, false);
 	log_debug(m->ctx, "left mixer [%s] (%u members)", mb->mx->ctx,
 		  mb->mx->n);
 	m->mb = NULL;

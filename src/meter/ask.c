@@ -13,7 +13,10 @@
  * Who is asked: the paying party's leg, A for a caller or an account,
  * B for a callee (collect); if that leg is not up, any answered leg.
  * Without a leg, or when the speech cannot be made, only the web page is
- * asked.
+ * asked.  A conference (conf.c) is asked on the bridge: the conference
+ * plays the question to everyone in its mixer and a 1 from any of them
+ * confirms (the conference passes on only its members' digits);
+ * `asked_leg` is then the first one dialed still up, normally the owner.
  */
 #include <string.h>
 #include <re.h>
@@ -67,6 +70,12 @@ static void said_handler(int err, const char *path, bool cached, void *arg)
 		log_warn(NULL, "call=%s cannot say the billing question (%m): "
 			 "asked on the web only", bill->call_id, err);
 	}
+	else if (bill->conf) {
+		bill->prompt_playing = mtr_conf_ask(bill, path) > 0;
+		if (!bill->prompt_playing)
+			log_warn(NULL, "conf=%s nobody in the mixer to ask: "
+				 "asked on the web only", bill->call_id);
+	}
 	else if (!(leg = call_leg_by_id(bill, bill->ask_leg)) ||
 		 leg_play(leg, path, false)) {
 		log_warn(NULL, "call=%s leg=%s cannot play the billing "
@@ -108,6 +117,11 @@ void mtr_ask_stop(struct meter_bill *bill)
 	struct leg *leg;
 
 	bill->tts = mem_deref(bill->tts);
+	if (bill->conf) {
+		bill->prompt_playing = false;
+		(void)mtr_conf_ask(bill, NULL);   /* where it still plays */
+		return;
+	}
 	if (!bill->prompt_playing)
 		return;
 	bill->prompt_playing = false;
@@ -117,12 +131,13 @@ void mtr_ask_stop(struct meter_bill *bill)
 }
 
 
-/** A digit on a leg of a billed call: 1 on the asked leg says yes */
+/** A digit on a leg of a billed call: 1 on the asked leg (on a
+ *  conference's, any leg in its mixer) says yes */
 void mtr_ask_dtmf(struct meter_bill *bill, const char *leg_id, char digit)
 {
 	if (digit != '1' || !leg_id)
 		return;
-	if (bill->ask_leg[0] && strcmp(bill->ask_leg, leg_id))
+	if (!bill->conf && bill->ask_leg[0] && strcmp(bill->ask_leg, leg_id))
 		return;
 	for (unsigned i = 0; i < bill->payerc; i++) {
 		if (bill->payerv[i].state == PAYER_ASKING) {

@@ -18,9 +18,11 @@
  *    whose growth is refused is not dialed;
  *  - the legs' events come from the conference (meter_conf_event), not
  *    from the call model's subscription (their calls are not the bill's);
- *  - the call to publish on, the cut and the cost events are asked of the
- *    conference (struct meter_host): the conference ends as a whole, and
- *    publishes `conference.cost` with the participants' costs.
+ *  - the call to publish on, the cut, the cost events and the question
+ *    of policy ask are asked of the conference (struct meter_host): the
+ *    conference ends as a whole, publishes `conference.cost` with the
+ *    participants' costs, and plays the question to everyone in its
+ *    mixer, any of whom may answer it with DTMF 1.
  *
  * The bill settles when the conference says so (meter_call_ended()).
  * The hold's ref is `call:<conference id>`, so crash recovery settles it
@@ -91,6 +93,18 @@ bool mtr_conf_cut(struct meter_bill *bill)
 	if (bill->conf->host.cut_h)
 		bill->conf->host.cut_h(bill->conf->host.arg);
 	return true;
+}
+
+
+/**
+ * Policy ask on a conference: the question `wav` goes to everyone in the
+ * mixer (NULL: stop it wherever it still plays); how many hear it
+ */
+unsigned mtr_conf_ask(struct meter_bill *bill, const char *wav)
+{
+	const struct meter_host *h = bill->conf ? &bill->conf->host : NULL;
+
+	return h && h->ask_h ? h->ask_h(wav, h->arg) : 0;
 }
 
 

@@ -274,6 +274,7 @@ int  mtr_extend_start(struct payer *p);
 bool mtr_conf_cut(struct meter_bill *bill);
 struct call *mtr_conf_call(const struct meter_bill *bill, const char *leg_id);
 bool mtr_conf_cost(struct meter_bill *bill);
+unsigned mtr_conf_ask(struct meter_bill *bill, const char *wav);
 
 /* ---- meter.c: configuration and the store ---------------------------- */
 
