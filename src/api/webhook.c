@@ -417,7 +417,9 @@ static void event_handler(const struct call_event *ev, void *arg)
 	int err;
 	(void)arg;
 
-	if (!ev->call_id)
+	/* who is talking changes many times a second in a busy room: a
+	 * live indicator for the WebSocket, not worth a stored delivery */
+	if (!ev->call_id || ev->type == CALL_EV_TALKING)
 		return;
 	h = hook_find(ev->call_id);
 	if (!h)

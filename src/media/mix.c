@@ -144,7 +144,7 @@ static void member_level(struct media_wk *wk, struct mmember *mb,
 /** A tick: a member that stopped sending loud frames stops talking */
 static void member_idle(struct media_wk *wk, struct mmember *mb)
 {
-	if (media_vad_idle(&mb->vad, wk->now))
+	if (mb->vad.talking && media_vad_idle(&mb->vad, wk->now))
 		media_ev_talking(mb->ep, false);
 }
 
