@@ -31,6 +31,7 @@ struct re_printf;
 struct cb_config;
 struct store_cc_business;
 struct store_cc_agent;
+struct store_cc_request;
 
 /** Status of a request (names: cc_status_name) */
 enum cc_status {
@@ -87,6 +88,11 @@ int  cc_request_cancel(const char *tenant, const char *id);
 /* an active request (ENOENT if not in memory), as JSON */
 int  cc_request_print(struct re_printf *pf, const char *tenant,
 		      const char *id);
+/* a request's fields (stored or live) inside its JSON object, without
+ * the braces: skill, level and wait as the caller has them */
+int  cc_request_fields(struct re_printf *pf,
+		       const struct store_cc_request *w, const char *skill,
+		       unsigned level, uint64_t wait);
 /* the widget's view of an active request, if the token is its own */
 int  cc_request_progress(struct re_printf *pf, const char *id,
 			 const char *token);

@@ -67,6 +67,12 @@ int  cb_rand_init(void);
 void   cb_timer_close(void);
 size_t cb_timer_count(void);
 
+/** Whether a list item waits for a time, and which (ms, clock of now) */
+typedef bool (cb_due_h)(const void *item, uint64_t *due_ms);
+
+void cb_timer_earliest(struct tmr *tmr, const struct list *l, uint64_t now,
+		       cb_due_h *dueh, tmr_h *th);
+
 /* ---- configuration ---------------------------------------------------- */
 
 enum { CB_SIM_RULES_MAX = 16, CB_USERS_MAX = 64 };

@@ -419,32 +419,7 @@
 
   /* ---- wiring ------------------------------------------------------ */
 
-  $('login-form').addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    const login = $('login').value.trim();
-    const password = $('password').value;
-    if (!login || !password) {
-      $('login-error').textContent = 'Enter your login and password.';
-      return;
-    }
-    const btn = $('login-submit');
-    btn.disabled = true;
-    const r = await api('POST', '/v1/auth/login', { login, password });
-    btn.disabled = false;
-    if (r.status !== 200 || !r.data) {
-      $('login-error').textContent = r.status === 401
-        ? 'Wrong login or password.' : errText(r, 'Sign-in failed.');
-      $('password').value = '';
-      $('password').focus();
-      return;
-    }
-    start(r.data.csrf_token, r.data.user && r.data.user.login);
-  });
-
-  $('signout').addEventListener('click', async () => {
-    await api('POST', '/v1/auth/logout');
-    showLogin('Signed out.');
-  });
+  window.cbApi.signIn(api, start, showLogin);
 
   document.querySelectorAll('.status-buttons .btn').forEach((b) => {
     b.addEventListener('click', () => setStatus(b.dataset.status));
@@ -456,11 +431,5 @@
   $('wrap-form').addEventListener('submit', submitWrap);
 
   /* an open session (cookie) goes straight to the console */
-  (async () => {
-    const r = await api('GET', '/v1/me');
-    if (r.status === 200 && r.data && r.data.auth === 'session')
-      start(r.data.csrf_token, r.data.login);
-    else
-      showLogin('');
-  })();
+  window.cbApi.resume(api, start, showLogin);
 })();

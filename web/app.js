@@ -336,59 +336,18 @@
       mode === 'poll' ? 'Reconnecting · polling' : 'Offline';
   }
 
-  function startPolling() {
-    if (!state.pollTimer) state.pollTimer = setInterval(refresh, 2000);
-  }
-
-  function stopPolling() {
-    clearInterval(state.pollTimer);
-    state.pollTimer = 0;
-  }
-
-  function connect() {
-    if (!state.on || state.ws) return;
-    const proto = location.protocol === 'https:' ? 'wss://' : 'ws://';
-    let ws;
-    try {
-      ws = new WebSocket(proto + location.host + '/v1/events');
-    } catch (e) {
-      setLive('poll');
-      startPolling();
-      return;
-    }
-    state.ws = ws;
-    ws.onopen = () => {
-      state.wsDelay = 1000;
-      stopPolling();
-      setLive('on');
-      refresh();
-    };
-    ws.onmessage = (m) => {
-      let ev = null;
-      try { ev = JSON.parse(m.data); } catch (e) { return; }
-      if (ev && ev.call_id) refreshSoon();
-    };
-    ws.onclose = () => {
-      if (state.ws !== ws) return;
-      state.ws = null;
-      if (!state.on) return;
-      setLive('poll');
-      startPolling();
-      setTimeout(connect, state.wsDelay);
-      state.wsDelay = Math.min(state.wsDelay * 2, 15000);
-    };
-  }
+  /* the event WebSocket, polling while it is down (web/api.js) */
+  const feed = window.cbApi.live(state, {
+    refresh, setLive, pollMs: 2000,
+    onEvent: (ev) => { if (ev && ev.call_id) refreshSoon(); },
+    keep: () => state.on,
+  });
+  const connect = feed.connect;
 
   function stopLive() {
-    stopPolling();
+    feed.stop();
     clearInterval(state.tick);
     state.tick = 0;
-    if (state.ws) {
-      const ws = state.ws;
-      state.ws = null;
-      ws.close();
-    }
-    setLive('off');
   }
 
   /* ---- tenants (names for the admin's tables and pickers) --------- */

@@ -252,10 +252,16 @@
       state.currency = r.data.currency;
   }
 
-  /* the names of the numbers seen (a leg keeps the number it dialed) */
+  /* the names of the numbers seen (a leg keeps the number it dialed);
+   * a number two participants share names the one dialed, not one
+   * added later and never called */
   function learnNames() {
-    for (const p of (state.conf && state.conf.participants) || [])
-      if (p.number && p.name) state.names[p.number] = p.name;
+    const ps = (state.conf && state.conf.participants) || [];
+    for (const dialed of [false, true]) {
+      for (const p of ps)
+        if (p.number && p.name && !!p.call_id === dialed)
+          state.names[p.number] = p.name;
+    }
     return state.names;
   }
 
@@ -266,17 +272,9 @@
     state.conf = null;
     state.rows = [{ name: '', number: '' }, { name: '', number: '' },
                   { name: '', number: '' }];
-    $('setup-title').textContent = 'Set up a conference call';
-    $('setup-lead').textContent = 'Enter who takes part: you first, ' +
-      'then the others. Nobody is called until you choose whom to dial ' +
-      'on the control page.';
-    $('setup-name-row').hidden = false;
-    $('options').hidden = false;
-    $('begin-btn').textContent = 'Begin conference';
-    $('rate-box').hidden = true;
-    $('setup-error').textContent = '';
-    renderRows();
-    show('setup-view');
+    showSetup('Set up a conference call', 'Enter who takes part: you ' +
+      'first, then the others. Nobody is called until you choose whom ' +
+      'to dial on the control page.', true, 'Begin conference');
   }
 
   function changeSetup() {
@@ -286,13 +284,19 @@
       status: p.status, owner: p.owner,
       orig: { name: p.name || '', number: p.number || '' } }));
     state.rows.push({ name: '', number: '' });
-    $('setup-title').textContent = 'Change participants';
-    $('setup-lead').textContent = 'Edit participants who are on-hook or ' +
-      'add new ones, then return to the conference. Participants on a ' +
-      'call cannot be changed.';
-    $('setup-name-row').hidden = true;
-    $('options').hidden = true;
-    $('begin-btn').textContent = 'Return to conference';
+    showSetup('Change participants', 'Edit participants who are ' +
+      'on-hook or add new ones, then return to the conference. ' +
+      'Participants on a call cannot be changed.', false,
+      'Return to conference');
+  }
+
+  /* the set-up view, new (full: name and options too) or a change */
+  function showSetup(title, lead, full, button) {
+    $('setup-title').textContent = title;
+    $('setup-lead').textContent = lead;
+    $('setup-name-row').hidden = !full;
+    $('options').hidden = !full;
+    $('begin-btn').textContent = button;
     $('rate-box').hidden = true;
     $('setup-error').textContent = '';
     renderRows();
@@ -423,6 +427,17 @@
     return { rows: out };
   }
 
+  /* collect(), its error said under the form and its row focused */
+  function collectOrSay() {
+    const err = $('setup-error');
+    err.textContent = '';
+    const c = collect();
+    if (!c.error) return c;
+    err.textContent = c.error;
+    if (c.row !== undefined) focusRow(c.row, c.field);
+    return null;
+  }
+
   function focusRow(i, cls) {
     const tr = $('rows').children[i];
     const f = tr && tr.querySelector('.' + (cls || 'cf-name'));
@@ -442,13 +457,8 @@
   async function rate() {
     const box = $('rate-box');
     const err = $('setup-error');
-    err.textContent = '';
-    const c = collect();
-    if (c.error) {
-      err.textContent = c.error;
-      if (c.row !== undefined) focusRow(c.row, c.field);
-      return;
-    }
+    const c = collectOrSay();
+    if (!c) return;
     const btn = $('rate-btn');
     btn.disabled = true;
     const phones = c.rows.filter((x) => x.number[0] !== 's' &&
@@ -505,6 +515,13 @@
     say($('rate-total').textContent);
   }
 
+  /* a participant of a request body: the number, the name if given */
+  function party(x) {
+    const p = { number: x.number };
+    if (x.name) p.name = x.name;
+    return p;
+  }
+
   async function begin(ev) {
     ev.preventDefault();
     if (state.change) {
@@ -512,19 +529,9 @@
       return;
     }
     const err = $('setup-error');
-    err.textContent = '';
-    const c = collect();
-    if (c.error) {
-      err.textContent = c.error;
-      if (c.row !== undefined) focusRow(c.row, c.field);
-      return;
-    }
+    const c = collectOrSay();
+    if (!c) return;
     const [own, ...rest] = c.rows;
-    const party = (x) => {
-      const p = { number: x.number };
-      if (x.name) p.name = x.name;
-      return p;
-    };
     const body = { owner: party(own), participants: rest.map(party),
                    options: {} };
     const name = $('conf-name').value.trim();
@@ -563,21 +570,14 @@
 
   async function applyChanges() {
     const err = $('setup-error');
-    err.textContent = '';
-    const c = collect();
-    if (c.error) {
-      err.textContent = c.error;
-      if (c.row !== undefined) focusRow(c.row, c.field);
-      return;
-    }
+    const c = collectOrSay();
+    if (!c) return;
     const btn = $('begin-btn');
     btn.disabled = true;
     for (const x of c.rows) {
       let r = null;
       if (!x.r.pid) {
-        const p = { number: x.number };
-        if (x.name) p.name = x.name;
-        r = await api('POST', confPath('/participants'), p);
+        r = await api('POST', confPath('/participants'), party(x));
         if (r.status === 201) x.r.pid = 'added';
       } else if (rowEditable(x.r) && (x.name !== x.r.orig.name ||
                  x.number !== cleanNumber(x.r.orig.number))) {
@@ -1174,85 +1174,47 @@
       ? 'Reconnecting · updating every 2 s' : 'Offline';
   }
 
-  function startPolling() {
-    if (!state.pollTimer) state.pollTimer = setInterval(refresh, POLL_MS);
-  }
-
-  function stopPolling() {
-    clearInterval(state.pollTimer);
-    state.pollTimer = 0;
-  }
-
   function ours(ev) {
     if (ev.conference_id) return ev.conference_id === state.id;
     return !!(ev.call_id && state.conf && state.conf.participants.some(
       (p) => p.call_id === ev.call_id));
   }
 
-  function connect() {
-    if (!state.on || state.ws) return;
-    const proto = location.protocol === 'https:' ? 'wss://' : 'ws://';
-    let ws;
-    try {
-      ws = new WebSocket(proto + location.host + '/v1/events');
-    } catch (e) {
-      setLive('poll');
-      startPolling();
+  function onEvent(ev) {
+    if (!ev || !ours(ev)) return;
+    if (ev.participant && ev.leg_id)
+      state.legs[ev.participant.id] = { call_id: ev.call_id,
+                                        leg_id: ev.leg_id };
+    if (ev.type === 'conference.participant' && ev.participant) {
+      merge(ev.participant);
+      render();
+    } else if (ev.type === 'conference.cost' && ev.billing &&
+               state.conf) {
+      /* the running total, pushed */
+      state.conf.billing = ev.billing;
+      if (ev.billing.cost !== undefined) state.conf.cost = ev.billing.cost;
+      for (const x of ev.billing.participants || []) {
+        const p = state.conf.participants.find((y) => y.id === x.id);
+        if (p && x.cost !== undefined) p.cost = x.cost;
+      }
+      render();
       return;
     }
-    state.ws = ws;
-    ws.onopen = () => {
-      state.wsDelay = 1000;
-      stopPolling();
-      setLive('on');
-      refresh();
-    };
-    ws.onmessage = (m) => {
-      let ev = null;
-      try { ev = JSON.parse(m.data); } catch (e) { return; }
-      if (!ev || !ours(ev)) return;
-      if (ev.participant && ev.leg_id)
-        state.legs[ev.participant.id] = { call_id: ev.call_id,
-                                          leg_id: ev.leg_id };
-      if (ev.type === 'conference.participant' && ev.participant) {
-        merge(ev.participant);
-        render();
-      } else if (ev.type === 'conference.cost' && ev.billing &&
-                 state.conf) {
-        /* the running total, pushed */
-        state.conf.billing = ev.billing;
-        if (ev.billing.cost !== undefined) state.conf.cost = ev.billing.cost;
-        for (const x of ev.billing.participants || []) {
-          const p = state.conf.participants.find((y) => y.id === x.id);
-          if (p && x.cost !== undefined) p.cost = x.cost;
-        }
-        render();
-        return;
-      }
-      refreshSoon();
-    };
-    ws.onclose = () => {
-      if (state.ws !== ws) return;
-      state.ws = null;
-      if (!state.on || state.view !== 'control-view') return;
-      setLive('poll');
-      startPolling();
-      setTimeout(connect, state.wsDelay);
-      state.wsDelay = Math.min(state.wsDelay * 2, 15000);
-    };
+    refreshSoon();
   }
 
+  /* the event WebSocket, polling while it is down (web/api.js) */
+  const feed = window.cbApi.live(state, {
+    refresh, setLive, onEvent, pollMs: POLL_MS,
+    keep: () => state.on && state.view === 'control-view',
+  });
+  const connect = feed.connect;
+
   function stopLive() {
-    stopPolling();
+    feed.stop();
     clearInterval(state.tickTimer);
     clearInterval(state.totalTimer);
     state.tickTimer = state.totalTimer = 0;
-    if (state.ws) {
-      const ws = state.ws;
-      state.ws = null;
-      ws.close();
-    }
-    setLive('off');
   }
 
   /* ---- 4. wrap-up -------------------------------------------------- */
@@ -1485,31 +1447,7 @@
 
   /* ---- wiring ------------------------------------------------------ */
 
-  $('login-form').addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    const login = $('login').value.trim();
-    const password = $('password').value;
-    if (!login || !password) {
-      $('login-error').textContent = 'Enter your login and password.';
-      return;
-    }
-    const btn = $('login-submit');
-    btn.disabled = true;
-    const r = await api('POST', '/v1/auth/login', { login, password });
-    btn.disabled = false;
-    if (r.status !== 200 || !r.data) {
-      $('login-error').textContent = r.status === 401
-        ? 'Wrong login or password.' : errText(r, 'Sign-in failed.');
-      $('password').value = '';
-      $('password').focus();
-      return;
-    }
-    start(r.data.csrf_token, r.data.user && r.data.user.login);
-  });
-  $('signout').addEventListener('click', async () => {
-    await api('POST', '/v1/auth/logout');
-    showLogin('Signed out.');
-  });
+  window.cbApi.signIn(api, start, showLogin);
   $('add-row').addEventListener('click', addRow);
   $('rate-btn').addEventListener('click', rate);
   $('setup-form').addEventListener('submit', begin);
@@ -1545,11 +1483,5 @@
   renderLegend();
 
   /* an open session (cookie) goes straight on */
-  (async () => {
-    const r = await api('GET', '/v1/me');
-    if (r.status === 200 && r.data && r.data.auth === 'session')
-      start(r.data.csrf_token, r.data.login);
-    else
-      showLogin('');
-  })();
+  window.cbApi.resume(api, start, showLogin);
 })();

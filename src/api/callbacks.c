@@ -308,27 +308,19 @@ static void due_handler(void *arg)
 }
 
 
+static bool cbk_due(const void *item, uint64_t *due_ms)
+{
+	const struct cbk *c = item;
+
+	*due_ms = c->row.due_ms;
+	return c->state == CBK_SCHEDULED;
+}
+
+
 /* one timer: for the earliest scheduled callback */
 static void schedule(void)
 {
-	uint64_t first = 0, now = now_ms();
-	bool any = false;
-
-	for (struct le *le = cbks.head; le; le = le->next) {
-		const struct cbk *c = le->data;
-
-		if (c->state != CBK_SCHEDULED)
-			continue;
-		if (!any || c->row.due_ms < first)
-			first = c->row.due_ms;
-		any = true;
-	}
-	if (!any) {
-		tmr_cancel(&due_tmr);
-		return;
-	}
-	tmr_start(&due_tmr, first > now ? first - now : 0, due_handler,
-		  NULL);
+	cb_timer_earliest(&due_tmr, &cbks, now_ms(), cbk_due, due_handler);
 }
 
 

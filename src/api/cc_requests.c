@@ -461,15 +461,8 @@ void api_cc_requests_create(struct api_req *req)
 /* ---- stored requests ---------------------------------------------------- */
 
 /* a time in ms, null for 0 (none) */
-static int json_ms_or_null(struct re_printf *pf, const uint64_t *ms)
-{
-	return *ms ? re_hprintf(pf, "%llu", (unsigned long long)*ms)
-		   : re_hprintf(pf, "null");
-}
-
-
 /* a stored row, shaped as the runtime prints a live request: the skill
- * column ("cruises:7") as skill and level, no desired time as null */
+ * column ("cruises:7") as skill and level */
 static int json_row(struct re_printf *pf, const struct store_cc_request *r)
 {
 	char skill[sizeof(r->skill)];
@@ -480,33 +473,9 @@ static int json_row(struct re_printf *pf, const struct store_cc_request *r)
 		str_ncpy(skill, r->skill, sizeof(skill));  /* shown as is */
 	if (!skill[0])
 		level = 0;
-	err = re_hprintf(pf, "{\"id\":%H,\"tenant_id\":%H,\"source\":%H,"
-			 "\"status\":%H,\"cause\":%H,\"customer\":%H,"
-			 "\"customer_name\":%H,\"page_url\":%H,"
-			 "\"page_title\":%H,"
-			 "\"note\":%H,\"skill\":%H,\"level\":%u,"
-			 "\"agent_hint\":%H,"
-			 "\"agent_id\":%H,\"call_id\":%H,\"wrap_notes\":%H,",
-			 api_json_str, r->id, api_json_str, r->tenant_id,
-			 api_json_str, r->source, api_json_str, r->status,
-			 api_json_str, r->cause, api_json_str, r->customer,
-			 api_json_str, r->customer_name,
-			 api_json_str, r->page_url, api_json_str,
-			 r->page_title, api_json_str, r->note,
-			 api_json_str, skill, level, api_json_str,
-			 r->agent_hint, api_json_str, r->agent_id,
-			 api_json_str, r->call_id, api_json_str, r->wrap_notes);
-	err |= re_hprintf(pf, "\"due_ms\":%H,\"created_ms\":%llu,"
-			  "\"answered_ms\":%llu,\"connected_ms\":%llu,"
-			  "\"ended_ms\":%llu,\"wait_ms\":%llu,"
-			  "\"updated_ms\":%llu}",
-			  json_ms_or_null, &r->due_ms,
-			  (unsigned long long)r->created_ms,
-			  (unsigned long long)r->answered_ms,
-			  (unsigned long long)r->connected_ms,
-			  (unsigned long long)r->ended_ms,
-			  (unsigned long long)r->wait_ms,
-			  (unsigned long long)r->updated_ms);
+	err  = re_hprintf(pf, "{");
+	err |= cc_request_fields(pf, r, skill, level, r->wait_ms);
+	err |= re_hprintf(pf, "}");
 	return err;
 }
 

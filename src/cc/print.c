@@ -1,7 +1,9 @@
 /**
  * @file cc/print.c  Live state as JSON: requests, agents, the queue
  *
- * What the routes show: a request as it is now (cc_request_print), the
+ * What the routes show: a request as it is now (cc_request_print; its
+ * fields in cc_request_fields, which the stored-request routes print for
+ * a row too, so the two shapes cannot drift apart), the
  * widget's own view of it, only to the holder of its token
  * (cc_request_progress: the BLAKE2b of the token is compared in constant
  * time with the stored hash), an agent with its screen-pop
@@ -41,12 +43,18 @@ static int json_time(struct re_printf *pf, const uint64_t *ms)
 }
 
 
-static int print_request(struct re_printf *pf, const struct cc_req *r)
+/**
+ * The fields of a request, stored or live, without the braces: what the
+ * request routes print of a stored row and of a live request alike.  The
+ * skill and its level and the wait are the caller's (a stored row's
+ * skill column is "name:level", a live request's wait is still running).
+ */
+int cc_request_fields(struct re_printf *pf, const struct store_cc_request *w,
+		      const char *skill, unsigned level, uint64_t wait)
 {
-	const struct store_cc_request *w = &r->row;
 	int err;
 
-	err  = re_hprintf(pf, "{\"id\":%H,\"tenant_id\":%H,\"status\":%H,"
+	err  = re_hprintf(pf, "\"id\":%H,\"tenant_id\":%H,\"status\":%H,"
 			  "\"source\":%H,"
 			  "\"customer\":%H,\"customer_name\":%H,"
 			  "\"page_url\":%H,\"page_title\":%H,\"note\":%H,",
@@ -59,27 +67,40 @@ static int print_request(struct re_printf *pf, const struct cc_req *r)
 	err |= re_hprintf(pf, "\"skill\":%H,\"level\":%u,"
 			  "\"agent_hint\":%H,\"agent_id\":%H,"
 			  "\"call_id\":%H,\"cause\":%H,"
-			  "\"wrap_notes\":%H,\"position\":%u,"
-			  "\"callback\":%s,\"announcements\":%u,"
-			  "\"announced_position\":%u,",
-			  cc_json_str, w->skill, w->skill[0] ? r->level : 0,
+			  "\"wrap_notes\":%H,",
+			  cc_json_str, skill, level,
 			  cc_json_str, w->agent_hint, cc_json_str,
 			  w->agent_id, cc_json_str, w->call_id,
-			  cc_json_str, w->cause, cc_json_str, w->wrap_notes,
-			  acd_req_position(r->areq),
-			  acd_req_is_callback(r->areq) ? "true" : "false",
-			  r->announcements, r->announced_pos);
+			  cc_json_str, w->cause, cc_json_str, w->wrap_notes);
 	err |= re_hprintf(pf, "\"due_ms\":%H,\"created_ms\":%llu,"
 			  "\"answered_ms\":%llu,\"connected_ms\":%llu,"
 			  "\"ended_ms\":%llu,\"wait_ms\":%llu,"
-			  "\"updated_ms\":%llu}",
+			  "\"updated_ms\":%llu",
 			  json_time, &w->due_ms,
 			  (unsigned long long)w->created_ms,
 			  (unsigned long long)w->answered_ms,
 			  (unsigned long long)w->connected_ms,
 			  (unsigned long long)w->ended_ms,
-			  (unsigned long long)wait_ms(r),
+			  (unsigned long long)wait,
 			  (unsigned long long)w->updated_ms);
+	return err;
+}
+
+
+static int print_request(struct re_printf *pf, const struct cc_req *r)
+{
+	const struct store_cc_request *w = &r->row;
+	int err;
+
+	err  = re_hprintf(pf, "{");
+	err |= cc_request_fields(pf, w, w->skill, w->skill[0] ? r->level : 0,
+				 wait_ms(r));
+	err |= re_hprintf(pf, ",\"position\":%u,"
+			  "\"callback\":%s,\"announcements\":%u,"
+			  "\"announced_position\":%u}",
+			  acd_req_position(r->areq),
+			  acd_req_is_callback(r->areq) ? "true" : "false",
+			  r->announcements, r->announced_pos);
 	return err;
 }
 

@@ -196,32 +196,23 @@ static void due_handler(void *arg)
 }
 
 
+static bool req_due(const void *item, uint64_t *due_ms)
+{
+	const struct cc_req *r = item;
+
+	*due_ms = r->row.due_ms;
+	return r->st == CC_SCHEDULED;
+}
+
+
 /** One timer, for the earliest scheduled request */
 void cc_req_schedule(void)
 {
-	uint64_t first = 0, now = cc_now();
-	bool any = false;
-	struct le *le;
-
 	if (!cc_running()) {
 		tmr_cancel(&due_tmr);
 		return;
 	}
-	LIST_FOREACH(cc_reqs(), le) {
-		const struct cc_req *r = le->data;
-
-		if (r->st != CC_SCHEDULED)
-			continue;
-		if (!any || r->row.due_ms < first)
-			first = r->row.due_ms;
-		any = true;
-	}
-	if (!any) {
-		tmr_cancel(&due_tmr);
-		return;
-	}
-	tmr_start(&due_tmr, first > now ? first - now : 0, due_handler,
-		  NULL);
+	cb_timer_earliest(&due_tmr, cc_reqs(), cc_now(), req_due, due_handler);
 }
 
 

@@ -356,21 +356,16 @@ static int party_change(struct conf_party *p,
 		str_ncpy(p->name, ch->name, sizeof(p->name));
 	if (ch->target)
 		str_ncpy(p->target, ch->target, sizeof(p->target));
-	if (ch->mute >= 0) {
+	if (ch->mute >= 0)
 		p->muted = ch->mute;
-		if (p->leg)
-			(void)leg_mute(p->leg, p->muted);
-	}
-	if (ch->deaf >= 0) {
+	if (ch->deaf >= 0)
 		p->deaf = ch->deaf;
-		if (p->leg)
-			(void)leg_deaf(p->leg, p->deaf);
-	}
 	if (ch->hold >= 0 && (bool)ch->hold != p->held) {
 		err = leg_hold(p->leg, ch->hold);
 		if (!err)
 			p->held = ch->hold;
 	}
+	conf_party_media(p);
 	if (!err && ch->action && !strcmp(ch->action, "dial"))
 		err = conf_party_dial(p);
 	else if (!err && ch->action && !strcmp(ch->action, "hangup"))

@@ -100,6 +100,7 @@ int  conf_party_alloc(struct conf_party **pp, struct conf *cf,
 int  conf_party_dial(struct conf_party *p);
 int  conf_party_hangup(struct conf_party *p, const char *cause);
 void conf_party_set(struct conf_party *p, enum conf_status st);
+void conf_party_media(struct conf_party *p);
 void conf_party_event(const struct call_event *ev, void *arg);
 bool conf_party_live(const struct conf_party *p);
 int  conf_party_json(struct re_printf *pf, const struct conf_party *p);

@@ -13,6 +13,9 @@
  *  3. joining the mixer (and leaving it, when a joined leg ends) beeps
  *     to the owner, if the owner is in.
  *
+ * A participant on hold (a re-INVITE sendonly) is also deaf and muted in
+ * the mixer until it comes back (conf_party_media()).
+ *
  * Every status change, and every change of mute/deaf/hold or of talking
  * (the media engine's voice activity, CALL_EV_TALKING), goes through
  * conf_party_set(), which publishes "conference.participant" on the
@@ -101,7 +104,8 @@ int conf_party_json(struct re_printf *pf, const struct conf_party *p)
 			  p->muted ? "true" : "false",
 			  p->deaf ? "true" : "false",
 			  p->held ? "true" : "false",
-			  p->talking && p->stage == CONF_STAGE_IN ?
+			  p->talking && !p->held &&
+			  p->stage == CONF_STAGE_IN ?
 			  "true" : "false", conf_json_str,
 			  p->call_id[0] ? p->call_id : NULL,
 			  ms_json, &p->dialed_ms, ms_json, &p->answered_ms,
@@ -138,6 +142,20 @@ void conf_party_set(struct conf_party *p, enum conf_status st)
 }
 
 
+/**
+ * What the mixer does with a participant's line: one on hold neither
+ * hears the mix nor is heard, whatever its mute and deaf flags (kept for
+ * when it comes back)
+ */
+void conf_party_media(struct conf_party *p)
+{
+	if (!p->leg)
+		return;
+	(void)leg_mute(p->leg, p->muted || p->held);
+	(void)leg_deaf(p->leg, p->deaf || p->held);
+}
+
+
 /* ---- the owner's beeps, joining --------------------------------------- */
 
 static void owner_beep(const struct conf *cf, const struct conf_party *who)
@@ -163,8 +181,7 @@ static void join(struct conf_party *p)
 		(void)conf_party_hangup(p, "mixer");
 		return;
 	}
-	(void)leg_mute(p->leg, p->muted);
-	(void)leg_deaf(p->leg, p->deaf);
+	conf_party_media(p);
 	p->stage = CONF_STAGE_IN;
 	p->joined_ms = call_now_ms();
 	conf_party_set(p, CONF_CONNECTED);

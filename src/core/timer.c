@@ -22,6 +22,10 @@
  * Fields of struct tmr that only libre's list used are ours here: le.data
  * holds the heap slot (index + 1, 0 = not running) and le.prev the
  * start-order sequence number.
+ *
+ * cb_timer_earliest() is the one-timer-for-many pattern of the schedulers
+ * (callbacks, contact-centre requests): a timer for the earliest item of
+ * a list that waits, cancelled when none does.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -261,4 +265,34 @@ void cb_timer_close(void)
 size_t cb_timer_count(void)
 {
 	return hp.n;
+}
+
+
+/**
+ * One timer for the earliest of many waiting items: start tmr (handler th,
+ * no argument) for the first due time among the items of l that dueh says
+ * wait, at once if that is past, or cancel it if none waits.  Times are
+ * ms on the caller's clock, of which now is the present.
+ */
+void cb_timer_earliest(struct tmr *tmr, const struct list *l, uint64_t now,
+		       cb_due_h *dueh, tmr_h *th)
+{
+	uint64_t first = 0;
+	bool any = false;
+	struct le *le;
+
+	LIST_FOREACH(l, le) {
+		uint64_t due;
+
+		if (!dueh(le->data, &due))
+			continue;
+		if (!any || due < first)
+			first = due;
+		any = true;
+	}
+	if (!any) {
+		tmr_cancel(tmr);
+		return;
+	}
+	tmr_start(tmr, first > now ? first - now : 0, th, NULL);
 }

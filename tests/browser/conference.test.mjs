@@ -1,24 +1,29 @@
 // tests/browser/conference.test.mjs -- the conference page
 // (web/conference.html, seed 004) in headless Chromium: set-up with
-// simulated numbers of each kind, Rate, payment, then the control page:
-// dial in a chosen order and see each card's icon and words as it
-// happens, mute one, hang up one, change participants, end; wrap-up.
+// simulated numbers of each kind and a real softphone (baresip), Rate,
+// payment by test card, then the control page: dial in a chosen order
+// and see each card's icon and words as it happens, mute one, hang up
+// one, change participants, end; wrap-up.
 //
 // Started by tests/integration/test_conference_browser.py, which runs
 // callbridge and the simulated network.  Environment: CB_URL, LOGIN,
 // PASSWORD (an operator of the tenant), OWNER, ANSWERS, BUSY, NEVER,
-// INVALID, FIXED (simulated numbers), RING_S (Dave's ring time),
-// CB_ARTIFACTS.
+// INVALID, FIXED (simulated numbers), SOFT (the sip: URI of a baresip
+// softphone registered to callbridge, answering on its own), RING_S
+// (Dave's ring time), CB_ARTIFACTS.
 // Protocol on stdio (the test checks the API at each line):
-//   -> RATED              the Rate button priced every row
+//   -> RATED              the Rate button priced every row (the
+//                         softphone: no charge)
 //   -> PAYMENT <mode>     on the payment page; mode "money" (the
-//                         authorize route answered) or "none" (not
-//                         available on this server)
+//                         authorize route answered: a declined card was
+//                         explained, then the valid test card paid) or
+//                         "none" (not available on this server)
 //   -> CONTROL <id>       on the control page, nothing dialed yet
 //   <- GO
 //   -> DIALED             dialed in the order Erin (invalid), Carol
-//                         (busy), Alice (owner), Bob, Dave (never
-//                         answers); each card showed its status
+//                         (busy), Alice (owner), Bob, Olivia (the
+//                         softphone), Dave (never answers); each card
+//                         showed its status
 //   -> MUTED              Bob muted (conference-control.png)
 //   -> CHANGED            Bob hung up; Erin's number corrected and Frank
 //                         added on the Change participants page
@@ -51,17 +56,17 @@ await run(async (browser) => {
   await page.locator('#setup-view').waitFor({ state: 'visible',
                                               timeout: T });
 
-  // ---- set-up: three rows to start, two added, one added and removed
+  // ---- set-up: three rows to start, three added, one added and removed
   await page.getByLabel('Conference name').fill('Budget review');
   const people = [['Alice', env('OWNER')], ['Bob', env('ANSWERS')],
                   ['Carol', env('BUSY')], ['Dave', env('NEVER')],
-                  ['Erin', env('INVALID')]];
-  for (let i = 0; i < 3; i++) {
+                  ['Erin', env('INVALID')], ['Olivia', env('SOFT')]];
+  for (let i = 0; i < 4; i++) {
     await page.locator('#add-row').click();
   }
-  check(await page.locator('#rows tr').count() === 6, 'six rows');
-  await page.getByRole('button', { name: 'Remove row 6' }).click();
-  check(await page.locator('#rows tr').count() === 5, 'a row removed');
+  check(await page.locator('#rows tr').count() === 7, 'seven rows');
+  await page.getByRole('button', { name: 'Remove row 7' }).click();
+  check(await page.locator('#rows tr').count() === 6, 'a row removed');
   for (let i = 0; i < people.length; i++) {
     const [name, num] = people[i];
     await page.getByLabel(i === 0 ? 'Your name'
@@ -82,11 +87,12 @@ await run(async (browser) => {
   await page.getByRole('button', { name: 'Rate', exact: true }).click();
   await page.locator('#rate-box').waitFor({ state: 'visible', timeout: T });
   const total = await page.locator('#rate-total').textContent();
-  check(/^Total: .*per minute for 5 participants/.test(total),
+  check(/^Total: .*per minute for 6 participants/.test(total),
         'the total per minute: ' + total);
   const rates = await page.locator('#rows .cf-rate').allTextContents();
-  check(rates.length === 5 && rates.every((r) => /\/min$/.test(r)),
-        'a rate per row: ' + JSON.stringify(rates));
+  check(rates.length === 6 && rates.slice(0, 5).every((r) =>
+    /\/min$/.test(r)) && rates[5] === 'SIP: no charge',
+        'a rate per row, the softphone free: ' + JSON.stringify(rates));
   console.log('RATED ' + JSON.stringify({ total, rates }));
 
   // ---- begin: the conference exists, payment is asked
@@ -118,7 +124,8 @@ await run(async (browser) => {
     await page.locator('#pay-error', { hasText: 'Nobody has been called' })
       .waitFor({ timeout: T });
     await page.screenshot({ path: join(shots, 'conference-payment.png') });
-    await page.getByLabel('Prepaid balance').check();
+    // the valid test card (Luhn, future expiry, CVV) pays
+    await page.getByLabel('Card number').fill('4242 4242 4242 4242');
     await page.getByRole('button', { name: 'Authorize and continue' })
       .click();
   }
@@ -126,7 +133,7 @@ await run(async (browser) => {
                                                 timeout: T });
   await page.locator('#live', { hasText: 'Live' }).waitFor({ timeout: T });
   const cards = page.locator('#cards > li');
-  check(await cards.count() === 5, 'five cards');
+  check(await cards.count() === 6, 'six cards');
   for (const s of await cards.evaluateAll((l) => l.map((c) =>
     c.dataset.status))) check(s === 'on-hook', 'all on-hook: ' + s);
 
@@ -176,6 +183,9 @@ await run(async (browser) => {
   await dial('p2');
   await status('p2', 'ringing', 'Ringing');
   await status('p2', 'connected', 'Connected');
+  // the softphone rings, answers on its own: connected
+  await dial('p6');
+  await status('p6', 'connected', 'Connected');
   // Dave rings and never answers: no answer after the 5 s ring time
   await dial('p4');
   await status('p4', 'ringing', 'Ringing');
@@ -185,6 +195,9 @@ await run(async (browser) => {
   check(kinds('p2').join() .includes('on-hook,dialing,ringing,connected') ||
         kinds('p2').join().includes('on-hook,ringing,connected'),
         'Bob went through ringing to connected: ' + kinds('p2'));
+  check(kinds('p6').join().includes('ringing,connected') &&
+        kinds('p6').slice(-1)[0] === 'connected',
+        'Olivia\'s phone rang, then connected: ' + kinds('p6'));
   check(kinds('p4').slice(-2).join() === 'ringing,no-answer',
         'Dave rang, then no answer: ' + kinds('p4'));
   check(!kinds('p5').includes('connected') && kinds('p5').slice(-1)[0] ===
@@ -228,14 +241,14 @@ await run(async (browser) => {
         'the owner on the call is not editable');
   await page.getByLabel('Phone number of participant 5', { exact: true })
     .fill(env('FIXED'));
-  await page.getByLabel('Name of participant 6', { exact: true })
+  await page.getByLabel('Name of participant 7', { exact: true })
     .fill('Frank');
-  await page.getByLabel('Phone number of participant 6', { exact: true })
+  await page.getByLabel('Phone number of participant 7', { exact: true })
     .fill(env('ANSWERS'));
   await page.getByRole('button', { name: 'Return to conference' }).click();
   await page.locator('#control-view').waitFor({ state: 'visible',
                                                 timeout: T });
-  await status('p6', 'on-hook', 'On-hook');
+  await status('p7', 'on-hook', 'On-hook');
   check((await card('p5').locator('.cf-num').textContent()) ===
         env('FIXED'), 'Erin has her new number');
   // Erin, with the right number now, joins

@@ -16,22 +16,20 @@ types, headers)."""
 
 import json
 import os
-import queue
 import re
 import shutil
 import subprocess
-import threading
-import time
 import urllib.request
 
 import pytest
 
+import browserlib
 import cbtest
+from browserlib import WEB_DIR, Lines
+# what other browser tests still import from here (browserlib has them)
+from browserlib import (ARTIFACTS, BROWSER_DIR, CHROMIUM,  # noqa: F401
+                        playwright_ready as _playwright_ready)
 
-BROWSER_DIR = os.path.join(cbtest.ROOT, "tests", "browser")
-ARTIFACTS = os.path.join(cbtest.ROOT, "tests", "artifacts")
-WEB_DIR = os.path.join(cbtest.ROOT, "web")
-CHROMIUM = "/usr/bin/chromium"
 LISTEN = os.path.join(cbtest.ROOT, "scripts", "listen")
 SECRET = "walkthrough-webhook-secret"
 
@@ -99,63 +97,6 @@ def test_static_only_get(cbw):
     assert st == 405
 
 
-class Lines:
-    """A child process whose stdout lines are read by a thread, so a test
-    can wait for a line with a deadline and keep every line it printed."""
-
-    def __init__(self, argv, cwd=None, env=None, stdin=None, errf=None):
-        self.p = subprocess.Popen(argv, cwd=cwd, env=env, stdin=stdin,
-                                  stdout=subprocess.PIPE,
-                                  stderr=errf or subprocess.STDOUT)
-        self.q = queue.Queue()
-        self.seen = []
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        for line in iter(self.p.stdout.readline, b""):
-            self.q.put(line.decode("utf-8", "replace").strip())
-        self.q.put(None)
-
-    def expect(self, pred, deadline, what):
-        """The first line from now on for which pred(line) is true."""
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise AssertionError("no %s in time; got %r" %
-                                     (what, self.seen[-20:]))
-            try:
-                line = self.q.get(timeout=left)
-            except queue.Empty:
-                continue
-            if line is None:
-                raise AssertionError("ended before %s (exit %s): %r" % (
-                    what, self.p.wait(), self.seen[-20:]))
-            self.seen.append(line)
-            if pred(line):
-                return line
-
-    def stop(self):
-        if self.p.poll() is None:
-            self.p.terminate()
-            try:
-                self.p.wait(10)
-            except subprocess.TimeoutExpired:
-                self.p.kill()
-                self.p.wait()
-
-
-def _playwright_ready():
-    if os.path.isdir(os.path.join(BROWSER_DIR, "node_modules",
-                                  "playwright-core")):
-        return
-    npm = shutil.which("npm")
-    assert npm, "npm is needed to install playwright-core"
-    p = subprocess.run([npm, "install", "--no-audit", "--no-fund"],
-                       cwd=BROWSER_DIR, stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, timeout=300)
-    assert p.returncode == 0, p.stdout.decode("utf-8", "replace")
-
-
 def _first_admin_password(cb):
     """What a newcomer reads in the log of the first start."""
     log = cb.log()
@@ -193,31 +134,20 @@ def _events_until_end(proc, prefix, cid, deadline, what):
 
 
 def test_walkthrough_in_browser(tmp_path, cbw):
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.skip("chromium is not installed (scripts/setup installs it)")
-    node = shutil.which("node")
-    if not node:
-        pytest.skip("node is not installed")
+    node = browserlib.need_browser()
     assert shutil.which("curl"), "curl is needed (scripts/setup)"
-    _playwright_ready()
 
-    os.makedirs(ARTIFACTS, exist_ok=True)
-    names = ("dashboard.png", "api-keys.png", "tenants.png", "users.png")
-    for n in names:
-        if os.path.exists(os.path.join(ARTIFACTS, n)):
-            os.remove(os.path.join(ARTIFACTS, n))
+    shots = browserlib.fresh_shots("dashboard.png", "api-keys.png",
+                                   "tenants.png", "users.png")
     api = "http://127.0.0.1:%d" % cbw.http_port
 
-    env = dict(os.environ, CB_URL=api, CB_LOGIN="admin",
-               CB_PASSWORD=_first_admin_password(cbw),
-               CB_ARTIFACTS=ARTIFACTS, CHROMIUM=CHROMIUM)
-    errf = open(os.path.join(str(tmp_path), "browser.err"), "w+b")
-    page = Lines([node, os.path.join(BROWSER_DIR, "dashboard.test.mjs")],
-                 cwd=BROWSER_DIR, env=env, stdin=subprocess.PIPE,
-                 errf=errf)
+    env = dict(CB_URL=api, CB_LOGIN="admin",
+               CB_PASSWORD=_first_admin_password(cbw))
     hooks = events = None
-    deadline = time.monotonic() + 150
-    try:
+    with browserlib.Browser(tmp_path, node, "dashboard.test.mjs", env,
+                            150) as page:
+        page.on_exit(lambda: [p.stop() for p in (hooks, events) if p])
+        deadline = page.deadline
         line = page.expect(lambda l: l.startswith("KEY "), deadline,
                            "the key read from the page")
         key = line.split(" ", 1)[1]
@@ -242,8 +172,7 @@ def test_walkthrough_in_browser(tmp_path, cbw):
             api + "/v1/calls")
         assert status == 201, out
         cid = json.loads(out)["id"]
-        page.p.stdin.write((cid + "\n").encode())
-        page.p.stdin.flush()
+        page.tell(cid)
         page.expect(lambda l: l == "ANSWERED", deadline, "ANSWERED")
         page.expect(lambda l: l == "ENDED", deadline, "ENDED")
 
@@ -268,23 +197,9 @@ def test_walkthrough_in_browser(tmp_path, cbw):
         out, status = _curl("-H", "Authorization: Bearer " + key,
                             api + "/v1/calls")
         assert status == 401, out
-        rc = page.p.wait(max(1, deadline - time.monotonic()))
-    except BaseException:
-        page.stop()
-        errf.seek(0)
-        print(errf.read().decode("utf-8", "replace"))
-        raise
-    finally:
-        page.p.stdin.close()
-        for p in (hooks, events):
-            if p:
-                p.stop()
-    errf.seek(0)
-    err = errf.read().decode("utf-8", "replace")
-    errf.close()
-    assert rc == 0, err
-    for n in names:
-        assert os.path.getsize(os.path.join(ARTIFACTS, n)) > 10000, n
+        page.finish()
+    page.passed()
+    browserlib.shots_taken(shots)
     # the page's hang-up really ended the call on the server, on request
     call = cbw.call(cid)
     assert call is None or all(l["state"] == "ended" and

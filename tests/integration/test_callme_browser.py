@@ -10,15 +10,11 @@ by login and password as a user of role customer, called on the number on
 record (+15550105); a wrong password is refused in words and dials
 nothing.  Screenshot: tests/artifacts/callme.png."""
 
-import os
-import shutil
-import time
-
 import pytest
 
+import browserlib
 import cbtest
-from test_browser import (ARTIFACTS, BROWSER_DIR, CHROMIUM, WEB_DIR, Lines,
-                          _playwright_ready)
+from browserlib import WEB_DIR
 
 TYPED = "+15550100"          # answers after 1 s and echoes
 ON_RECORD = "+15550105"      # answers after 500 ms and echoes
@@ -55,12 +51,7 @@ def check_completed(cb, simnet, cid, number):
 
 
 def test_callme_page_in_browser(tmp_path, cbm, simnet):
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.skip("chromium is not installed (scripts/setup installs it)")
-    node = shutil.which("node")
-    if not node:
-        pytest.skip("node is not installed")
-    _playwright_ready()
+    node = browserlib.need_browser()
     cb = cbm
 
     # a customer of the business, with a number on record
@@ -71,19 +62,13 @@ def test_callme_page_in_browser(tmp_path, cbm, simnet):
                      {"login": LOGIN, "number": ON_RECORD})
     assert st == 200, res
 
-    os.makedirs(ARTIFACTS, exist_ok=True)
-    shot = os.path.join(ARTIFACTS, "callme.png")
-    if os.path.exists(shot):
-        os.remove(shot)
-    env = dict(os.environ, CB_URL="http://127.0.0.1:%d" % cb.http_port,
+    shots = browserlib.fresh_shots("callme.png")
+    env = dict(CB_URL="http://127.0.0.1:%d" % cb.http_port,
                TENANT="default", ITEM="welcome", NUMBER=TYPED,
-               CUSTOMER_LOGIN=LOGIN, CUSTOMER_PASSWORD=PASSWORD,
-               CB_ARTIFACTS=ARTIFACTS, CHROMIUM=CHROMIUM)
-    errf = open(os.path.join(str(tmp_path), "browser.err"), "w+b")
-    page = Lines([node, os.path.join(BROWSER_DIR, "callme.test.mjs")],
-                 cwd=BROWSER_DIR, env=env, errf=errf)
-    deadline = time.monotonic() + 120
-    try:
+               CUSTOMER_LOGIN=LOGIN, CUSTOMER_PASSWORD=PASSWORD)
+    with browserlib.Browser(tmp_path, node, "callme.test.mjs", env, 120,
+                            stdin=False) as page:
+        deadline = page.deadline
         # 1. by the number typed
         line = page.expect(lambda l: l.startswith("CALLED "), deadline,
                            "the first request")
@@ -114,16 +99,8 @@ def test_callme_page_in_browser(tmp_path, cbm, simnet):
         line = page.expect(lambda l: l.startswith("REFUSED "), deadline,
                            "the wrong password refused")
         assert line == "REFUSED Wrong login or password.", line
-        rc = page.p.wait(max(1, deadline - time.monotonic()))
-    except BaseException:
-        page.stop()
-        errf.seek(0)
-        print(errf.read().decode("utf-8", "replace"))
-        raise
-    errf.seek(0)
-    err = errf.read().decode("utf-8", "replace")
-    errf.close()
-    assert rc == 0, err
+        page.finish()
+    page.passed()
     assert sorted(callbacks(cb)) == sorted([first, second])
     assert len(cb.calls()) == 2 and len(simnet.finished()) == 2
-    assert os.path.getsize(shot) > 10000
+    browserlib.shots_taken(shots)

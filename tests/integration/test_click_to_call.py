@@ -19,18 +19,15 @@ agent-screenpop.png, agent-wrapup.png, contact-centre.png."""
 
 import json
 import os
-import shutil
-import subprocess
 import threading
 import http.server
-import time
 
 import pytest
 
+import browserlib
 import cbtest
 from test_baresip import Baresip
-from test_browser import (ARTIFACTS, BROWSER_DIR, CHROMIUM, WEB_DIR, Lines,
-                          _playwright_ready)
+from browserlib import WEB_DIR
 from test_events import SECRET, Receiver, verify
 from test_manage import admin_session
 from test_meter import Rate, balance, ledger_ok, micro, money_setup, summary
@@ -116,13 +113,11 @@ def setup_business(cb, shop, hook_url):
 
 
 def test_widget_to_agent_console(tmp_path, procs, shop_cb, simnet):
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.skip("chromium is not installed (scripts/setup installs it)")
-    if not shutil.which("node") or not cbtest.have("baresip"):
-        pytest.skip("node and baresip are needed (scripts/setup)")
+    if not cbtest.have("baresip"):
+        pytest.skip("baresip is needed (scripts/setup)")
     if not cbtest.have("espeak-ng"):
         pytest.skip("espeak-ng is needed for the announcement")
-    _playwright_ready()
+    node = browserlib.need_browser()
     cb = shop_cb
     api = "http://127.0.0.1:%d" % cb.http_port
     hooks = Receiver()
@@ -135,29 +130,17 @@ def test_widget_to_agent_console(tmp_path, procs, shop_cb, simnet):
     cbtest.wait_for(lambda: "200 OK" in phone.log() or None, timeout=20,
                     what="the agent's softphone to register")
 
-    os.makedirs(ARTIFACTS, exist_ok=True)
-    shots = ("shop-widget.png", "agent-screenpop.png", "agent-wrapup.png",
-             "contact-centre.png")
-    for n in shots:
-        if os.path.exists(os.path.join(ARTIFACTS, n)):
-            os.remove(os.path.join(ARTIFACTS, n))
+    shots = browserlib.fresh_shots("shop-widget.png", "agent-screenpop.png",
+                                   "agent-wrapup.png", "contact-centre.png")
     before = balance(cb, "acme")
-    env = dict(os.environ, CB_URL=api, SHOP_URL=shop.origin + "/",
+    env = dict(CB_URL=api, SHOP_URL=shop.origin + "/",
                AGENT_LOGIN="olivia-web", AGENT_PASSWORD="olivia web pw 1",
                MANAGER_LOGIN="manager", MANAGER_PASSWORD="acme manager pw 1",
-               CUSTOMER=CUSTOMER, CB_ARTIFACTS=ARTIFACTS, CHROMIUM=CHROMIUM)
-    errf = open(os.path.join(str(tmp_path), "browser.err"), "w+b")
-    page = Lines(["node", os.path.join(BROWSER_DIR,
-                                       "click_to_call.test.mjs")],
-                 cwd=BROWSER_DIR, env=env, stdin=subprocess.PIPE,
-                 errf=errf)
-    deadline = time.monotonic() + 150
-
-    def tell(word):
-        page.p.stdin.write((word + "\n").encode())
-        page.p.stdin.flush()
-
-    try:
+               CUSTOMER=CUSTOMER)
+    with browserlib.Browser(tmp_path, node, "click_to_call.test.mjs", env,
+                            150) as page:
+        page.on_exit(shop.stop)
+        deadline, tell = page.deadline, page.tell
         page.expect(lambda l: l == "AGENT_READY", deadline, "AGENT_READY")
         st, status = cb.api("GET", "/v1/contact/status")
         assert st == 200 and [a["status"] for a in status["agents"]
@@ -201,21 +184,9 @@ def test_widget_to_agent_console(tmp_path, procs, shop_cb, simnet):
         page.expect(lambda l: l == "CONNECTED", deadline, "CONNECTED")
         tell("HANGUP")
         page.expect(lambda l: l == "WRAPPED", deadline, "WRAPPED")
-        rc = page.p.wait(max(1, deadline - time.monotonic()))
-    except BaseException:
-        page.stop()
-        errf.seek(0)
-        print(errf.read().decode("utf-8", "replace"))
-        raise
-    finally:
-        page.p.stdin.close()
-        shop.stop()
-    errf.seek(0)
-    err = errf.read().decode("utf-8", "replace")
-    errf.close()
-    assert rc == 0, err
-    for n in shots:
-        assert os.path.getsize(os.path.join(ARTIFACTS, n)) > 10000, n
+        page.finish()
+    page.passed()
+    browserlib.shots_taken(shots)
 
     # the request's story, final
     req = cbtest.wait_for(lambda: (lambda r: r if r["status"] ==
