@@ -415,10 +415,12 @@
           row: i, field: 'cf-number' };
       }
       if (!/^sips?:\S+@?\S*$/i.test(number) &&
-          !/^\+?[0-9]{3,15}$/.test(number)) {
+          !/^\+?[0-9]{3,15}$/.test(number) &&
+          !/^[A-Za-z][A-Za-z0-9._-]{0,31}$/.test(number)) {
         return { error: 'Row ' + (i + 1) + ': "' + r.number.trim() +
-          '" is not a phone number (digits, optionally starting with +) ' +
-          'or a SIP address.', row: i, field: 'cf-number' };
+          '" is not a phone number (digits, optionally starting with +), ' +
+          'a SIP address or a softphone user.', row: i,
+          field: 'cf-number' };
       }
       out.push({ i, r, name, number });
     }
@@ -454,6 +456,11 @@
 
   /* Rate: the conference's own rates once it exists (money routes), or
    * the quote of the numbers before */
+  /* a phone number (rated), not a sip: URI or a softphone user's name */
+  function isPhone(n) {
+    return /^\+?[0-9][0-9 ().-]*$/.test(n);
+  }
+
   async function rate() {
     const box = $('rate-box');
     const err = $('setup-error');
@@ -461,8 +468,8 @@
     if (!c) return;
     const btn = $('rate-btn');
     btn.disabled = true;
-    const phones = c.rows.filter((x) => x.number[0] !== 's' &&
-                                        x.number[0] !== 'S');
+    // phone numbers are rated; sip: URIs and softphone user names are not
+    const phones = c.rows.filter((x) => isPhone(x.number));
     let r = { status: 0, data: null };
     if (phones.length) {
       r = await api('GET', '/v1/rates/quote?' + phones.map((x) => 'to=' +
@@ -491,7 +498,7 @@
         : '';
     });
     c.rows.forEach((x) => {
-      if (/^sips?:/i.test(x.number)) x.r.rate = 'SIP: no charge';
+      if (!isPhone(x.number)) x.r.rate = 'SIP: no charge';
     });
     renderRows();
     const per = d.per_min_with_tax || d.per_min;
@@ -1234,6 +1241,15 @@
     }
   }
 
+  /* a softphone participant's leg reached one of its devices (a
+   * contact URI): shown as what the participant was given as */
+  function asGiven(num, callId) {
+    const ps = (state.conf && state.conf.participants) || [];
+    const p = /^sips?:/i.test(num || '') && callId &&
+      ps.find((x) => x.call_id === callId);
+    return p && p.number ? p.number : num;
+  }
+
   /* one row per leg: what the summary says, tolerant of its shape */
   function sumRows(d) {
     const rows = d.participants || d.legs || d.lines || [];
@@ -1242,10 +1258,12 @@
     for (const x of rows) {
       const legs = x.legs && x.legs.length ? x.legs : [x];
       for (const l of legs) {
+        const num = asGiven(l.number || x.number || l.peer || l.to || '',
+                            l.call_id || x.call_id);
         out.push({
-          name: x.name || l.name || names[l.number || x.number || l.peer ||
-            l.to] || '', pid: x.id || x.participant || '',
-          number: l.number || x.number || l.peer || l.to || '',
+          name: x.name || l.name || names[num] || '',
+          pid: x.id || x.participant || '',
+          number: num,
           duration_ms: l.duration_ms !== undefined ? l.duration_ms
             : x.duration_ms,
           charge: l.charge !== undefined ? l.charge : l.cost !== undefined

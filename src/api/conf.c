@@ -72,9 +72,29 @@ static bool name_parse(struct api_req *req, const struct odict *o,
 }
 
 
+/* a softphone user's name (sip.user): letters, digits, . _ - */
+static bool user_like(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!n || n > 32 || !((*s >= 'a' && *s <= 'z') ||
+			      (*s >= 'A' && *s <= 'Z')))
+		return false;
+	for (; *s; s++) {
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '.' || *s == '_' ||
+		      *s == '-'))
+			return false;
+	}
+	return true;
+}
+
+
 /*
- * A number (normalized to E.164) or a sip:/sips: URI into out; false
- * (answered 400 invalid_number) if it is neither
+ * A number (normalized to E.164), a sip:/sips: URI or a softphone user's
+ * name (its registered devices ring, like POST /v1/calls) into out;
+ * false (answered 400 invalid_number) if it is none of them.  Only
+ * numbers are rated: URIs and users cost nothing.
  */
 static bool target_parse(struct api_req *req, const struct odict_entry *e,
 			 const char *field, char *out, size_t sz)
@@ -95,9 +115,13 @@ static bool target_parse(struct api_req *req, const struct odict_entry *e,
 		 !call_number_normalize(out, sz, s)) {
 		return true;
 	}
+	else if (s && user_like(s) && strlen(s) < sz) {
+		str_ncpy(out, s, sz);
+		return true;
+	}
 	api_error(req, 400, "invalid_number", field,
-		  "a phone number (E.164 like +15551234567, or national) or "
-		  "a sip: URI");
+		  "a phone number (E.164 like +15551234567, or national), "
+		  "a sip: URI or a softphone user's name");
 	return false;
 }
 

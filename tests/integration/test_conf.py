@@ -231,7 +231,7 @@ def test_bad_input_changes_nothing(cb, simnet):
                    {"number": ANSWERS})
     assert st == 422, b
     patch(cb, cid, "p2", {"action": "explode"}, want=400)
-    patch(cb, cid, "p2", {"number": "x"}, want=400)
+    patch(cb, cid, "p2", {"number": "x y"}, want=400)
     patch(cb, cid, "p9", {"action": "dial"}, want=404)
     st, _ = cb.api("GET", "/v1/conferences/nope")
     assert st == 404
@@ -297,3 +297,21 @@ def test_announce_then_join(cb, simnet):
     assert p["joined_ms"] - p["answered_ms"] >= 2000, p
     owner = party(cb, cid, "p1")
     assert owner["joined_ms"] - owner["answered_ms"] < 1000, owner
+
+
+def test_softphone_user_by_name(cb, simnet):
+    """A participant may be a softphone user's name, like POST /v1/calls'
+    `to`: its registered devices ring, and it costs nothing.  A name
+    nobody registered ends invalid-number and nothing reaches the
+    trunk."""
+    st, b = cb.api("POST", "/v1/conferences", {
+        "owner": {"name": "Alice", "number": QUICK},
+        "participants": [{"name": "Bad", "number": "bad user!"}]})
+    assert st == 400 and b["error"]["code"] == "invalid_number", b
+    b = create(cb, [("Olivia", "olivia")])
+    cid = b["conference"]["id"]
+    assert party(cb, cid, "p2")["number"] == "olivia"
+    patch(cb, cid, "p2", {"action": "dial"})
+    p = wait_status(cb, cid, "p2", "invalid-number")
+    assert p["cause"] == "invalid-number", p
+    assert simnet.finished() == []
