@@ -338,6 +338,12 @@ class Sipp:
         self.p = subprocess.Popen(self.argv, cwd=self.dir, stdout=self.out,
                                   stderr=subprocess.STDOUT,
                                   stdin=subprocess.DEVNULL)
+        if not target:
+            # a phone (UAS) must listen before anyone calls it: an INVITE
+            # to a port not yet bound fails at once (ICMP unreachable)
+            wait_for(lambda: self.p.poll() is not None or
+                     not port_free(self.port), timeout=20,
+                     what="SIPp %s to listen on %d" % (name, self.port))
 
     def wait(self, timeout=60):
         try:
